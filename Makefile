@@ -1,0 +1,34 @@
+# Two entry points (see README): `make train` and `make test`.
+# Both create .venv with Python 3.11 if needed and install the project into it.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.lincae-installed
+
+.PHONY: install train test ffmpeg clean-runs
+
+$(STAMP): settings.ini setup.py
+	@$(MAKE) --no-print-directory ffmpeg
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# museval imports musdb -> stempeg, which refuses to import without an ffmpeg binary.
+ffmpeg:
+	@command -v ffmpeg >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null; \
+	  else echo "ffmpeg is missing: install it (Debian: apt-get install ffmpeg; conda: see environment.yml)"; exit 1; fi; }
+
+# The main job: train the tiny preset on the embedded data (about 10 minutes on a laptop CPU).
+train: install
+	mkdir -p runs
+	$(BIN)/papermill nbs/03_train.ipynb runs/train.ipynb
+
+# The whole test suite: every notebook's tests, then pytest.
+test: install
+	$(BIN)/nbdev_test --n_workers 1 --timing
+	$(BIN)/python -m pytest -q tests
