@@ -183,6 +183,7 @@ class LatentUpsampler(nn.Module):
         self.conv_in = nn.Conv1d(c.latent_channels, width, 1)
         self.bottleneck = nn.Sequential(*[ResBlock(width, width, cond=c.cond_channels, dims=1)
                                           for _ in range(c.bottleneck_blocks)])
+        for block in self.bottleneck: block.emb.requires_grad_(False)     # kept for the count, never used
         self.conv_2d = nn.Conv1d(width, ch[-1] * self.low_bins, 1)
         self.blocks, self.ups = nn.ModuleList(), nn.ModuleList()
         for i in reversed(range(c.levels)):
