@@ -266,7 +266,7 @@ def parse_args(argv=None) -> TrainConfig:
     kinds = {"int": int, "float": float, "bool": _parse_bool, "str": str}
     for f in fields(TrainConfig):
         if f.name == "model_overrides":
-            p.add_argument("--model-overrides", type=json.loads, default=None, help="JSON dict of CAEConfig fields"); continue
+            p.add_argument("--model-overrides", type=json.loads, default=argparse.SUPPRESS, help="JSON dict of CAEConfig fields"); continue
         base = str(f.type).split(" ")[0]
         p.add_argument("--" + f.name.replace("_", "-"), type=_none_or(kinds.get(base, str)), default=argparse.SUPPRESS)
     return TrainConfig(**vars(p.parse_args(argv)))
