@@ -23,7 +23,7 @@ from .stems import StemFolderCrops
 __all__ = ['METHODS', 'TrainConfig', 'learning_rate', 'update_ema', 'make_dataset', 'get_batch', 'step_generator',
            'training_batch', 'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint',
            'pick_device', 'setup_processes', 'average_gradients', 'check_ranks_agree', 'autocast_and_scaler', 'train',
-           'read_log', 'plot_log', 'parse_args', 'main', 'project_root']
+           'read_log', 'plot_log', 'parse_args', 'main', 'export_model', 'project_root']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -274,6 +274,13 @@ def parse_args(argv=None) -> TrainConfig:
 def main(argv=None):
     "Console script `lincae-train`."
     print(train(parse_args(argv)))
+
+# %% ../nbs/03_train.ipynb #aa56e2c0
+def export_model(checkpoint, dest) -> Path:
+    "Write the inference part of training checkpoint `checkpoint` (config, EMA weights, provenance) to `dest`, atomically."
+    payload = read_checkpoint(checkpoint)
+    keep = {k: payload[k] for k in ("model_config", "ema", "step", "train_config", "latent_scale") if k in payload}
+    return save_checkpoint(keep, dest)
 
 # %% ../nbs/03_train.ipynb #c033
 def project_root(start=None) -> Path:
