@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lincae-installed
 
-.PHONY: install train test ffmpeg clean-runs
+.PHONY: install train compare test ffmpeg clean-runs
 
 $(STAMP): settings.ini setup.py
 	@$(MAKE) --no-print-directory ffmpeg
@@ -28,7 +28,14 @@ train: install
 	mkdir -p runs
 	$(BIN)/papermill nbs/03_train.ipynb runs/train.ipynb
 
-# The whole test suite: every notebook's tests, then pytest.
+# Lin-CAE against M2L (tiny, embedded data), evaluated, then every figure (results/, data/checkpoints/, figures/).
+compare: install
+	mkdir -p runs
+	$(BIN)/papermill nbs/05a_compare.ipynb runs/compare.ipynb
+	$(BIN)/papermill nbs/06_figures.ipynb runs/figures.ipynb
+
+# The whole test suite: every notebook's tests, then pytest (the authors' package is fetched for the
+# equivalence test of lincae.released; LINCAE_REQUIRE_AUTHORS makes a failed fetch an error, not a skip).
 test: install
 	$(BIN)/nbdev_test --n_workers 1 --timing
-	$(BIN)/python -m pytest -q tests
+	LINCAE_REQUIRE_AUTHORS=1 $(BIN)/python -m pytest -q tests
