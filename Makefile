@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lincae-installed
 
-.PHONY: install train compare test ffmpeg clean-runs
+.PHONY: install train compare test ffmpeg chromium clean-runs
 
 $(STAMP): settings.ini setup.py
 	@$(MAKE) --no-print-directory ffmpeg
@@ -23,6 +23,14 @@ ffmpeg:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null; \
 	  else echo "ffmpeg is missing: install it (Debian: apt-get install ffmpeg; conda: see environment.yml)"; exit 1; fi; }
 
+# The browser test (tests/test_browser.py) drives Debian's Chromium with Playwright's Python client; it skips,
+# saying why, where Chromium cannot be installed. Playwright's own browser download is never used.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null || echo "could not install chromium: the browser test will be skipped"; \
+	  else echo "chromium is missing (Debian: apt-get install chromium): the browser test will be skipped"; fi; }
+
 # The main job: train the tiny preset on the embedded data (about 10 minutes on a laptop CPU).
 train: install
 	mkdir -p runs
@@ -36,6 +44,6 @@ compare: install
 
 # The whole test suite: every notebook's tests, then pytest (the authors' package is fetched for the
 # equivalence test of lincae.released; LINCAE_REQUIRE_AUTHORS makes a failed fetch an error, not a skip).
-test: install
+test: install chromium
 	$(BIN)/nbdev_test --n_workers 1 --timing
 	LINCAE_REQUIRE_AUTHORS=1 $(BIN)/python -m pytest -q tests

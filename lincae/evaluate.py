@@ -145,8 +145,12 @@ def _permute_stems(stems: torch.Tensor, seed: int, offset: int) -> torch.Tensor:
 
 # %% ../nbs/05_evaluate.ipynb #e2806f05
 def _load_model(checkpoint_path, device, weights: str, preset: str | None, sample_rate: int | None) -> tuple[CAE, dict]:
-    payload = read_checkpoint(checkpoint_path)
-    model = CAE.load(checkpoint_path, device, weights)
+    if Path(checkpoint_path).is_dir():                 # a folder of the authors released files (lincae.released)
+        from lincae.released import load_released
+        model, payload = load_released(checkpoint_path, device)[0], {"train_config": {"method": "released"}}
+    else:
+        payload = read_checkpoint(checkpoint_path)
+        model = CAE.load(checkpoint_path, device, weights)
     c = model.config
     if preset is not None and c.name != preset:
         raise CheckpointError(f"{checkpoint_path}: a {c.name!r} checkpoint, but preset {preset!r} was asked for")
