@@ -5,6 +5,7 @@
 # %% ../nbs/00_audio.ipynb #c002
 from __future__ import annotations
 import math, os, tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -14,7 +15,7 @@ import torch.nn.functional as F
 import torchaudio.functional as AF
 
 # %% auto #0
-__all__ = ['AudioError', 'check_finite', 'load_audio', 'save_audio', 'Frontend', 'bandlimited_noise']
+__all__ = ['AudioError', 'check_finite', 'load_audio', 'atomic_output', 'save_audio', 'Frontend', 'bandlimited_noise']
 
 # %% ../nbs/00_audio.ipynb #c005
 class AudioError(ValueError):
@@ -42,19 +43,27 @@ def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]
     return audio, rate
 
 # %% ../nbs/00_audio.ipynb #c008
+@contextmanager
+def atomic_output(path, suffix: str = ".tmp"):
+    """Yield a temporary file name beside `path` (folders created) to write to; when the block ends without error the
+    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. Every writer in lincae
+    (audio, checkpoints, results, figures) goes through here."""
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp): os.remove(tmp)
+
 def save_audio(path, audio: torch.Tensor, sample_rate: int, subtype: str | None = None) -> Path:
     "Write mono `[samples]` or `[channels, samples]` audio atomically (temporary file, then rename)."
     path, audio = Path(path), torch.as_tensor(audio).detach().float().cpu()
     check_finite(audio, str(path))
     data = audio.numpy().T if audio.ndim == 2 else audio.numpy()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_output(path, suffix=path.suffix) as tmp:       # soundfile picks the format from the suffix
         sf.write(tmp, np.clip(data, -1, 1), sample_rate, subtype=subtype)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
     return path
 
 # %% ../nbs/00_audio.ipynb #c013

@@ -4,15 +4,15 @@
 
 # %% ../nbs/05_evaluate.ipynb #4f5ee769
 from __future__ import annotations
-import argparse, json, math, os, sys, tempfile, time
+import argparse, json, math, time
+from .audio import atomic_output
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
-import torchaudio.functional as AF
 from tqdm.auto import tqdm
 from .data import EVAL_SEEDS, STEMS, synth_song
-from .stems import StemFolderError, load_split, read_crop, scan_stem_folder
+from .stems import StemFolderError, load_split, read_excerpt, scan_stem_folder
 from .model import CAE, CheckpointError, read_checkpoint
 from .metrics import (PAPER_GAINS, additivity, bss_eval_sdr, homogeneity, mel_distance, mr_stft_distance,
                             nanmedian, si_sdr, snr)
@@ -64,12 +64,8 @@ def folder_songs(root, sample_rate: int, seconds: float = 3.0, songs=None, split
         if t.frames < need:
             raise StemFolderError(f"{t.path}: {t.frames} samples ({t.frames / t.sample_rate:.2f} s), shorter than the "
                                   f"{seconds} s crop")
-        start, stems = (t.frames - need) // 2, {}
-        for name, path in sorted(t.files.items()):
-            audio = torch.from_numpy(read_crop(path, start, need))
-            if t.sample_rate != sample_rate: audio = AF.resample(audio, t.sample_rate, sample_rate)
-            stems[name] = audio[:round(seconds * sample_rate)].float()
-        out.append(EvalSong(t.name, stems))
+        stems = read_excerpt(t, (t.frames - need) // 2, need, sample_rate)
+        out.append(EvalSong(t.name, {k: v[:round(seconds * sample_rate)] for k, v in stems.items()}))
     return out
 
 # %% ../nbs/05_evaluate.ipynb #990180b9
@@ -149,8 +145,8 @@ def _load_model(checkpoint_path, device, weights: str, preset: str | None, sampl
         from lincae.released import load_released
         model, payload = load_released(checkpoint_path, device)[0], {"train_config": {"method": "released"}}
     else:
-        payload = read_checkpoint(checkpoint_path)
-        model = CAE.load(checkpoint_path, device, weights)
+        payload = read_checkpoint(checkpoint_path)              # read once: the step and method are in it too
+        model = CAE.from_payload(payload, checkpoint_path, weights).to(device).eval()
     c = model.config
     if preset is not None and c.name != preset:
         raise CheckpointError(f"{checkpoint_path}: a {c.name!r} checkpoint, but preset {preset!r} was asked for")
@@ -281,12 +277,7 @@ def results_markdown(results: dict) -> str:
     return "\n".join(lines)
 
 def write_text_atomic(path: Path, text: str):
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f: f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    with atomic_output(path) as tmp: Path(tmp).write_text(text)
 
 def write_results(results: dict, out_dir) -> Path:
     "Write `results.json` and `results.md` into `out_dir` (created if needed), atomically; returns `out_dir`."

@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_figures.ipynb #2fe2696f
 from __future__ import annotations
-import json, os, tempfile
+import json
+from .audio import atomic_output
 from pathlib import Path
 import numpy as np
 import torch
@@ -30,11 +31,8 @@ def load_results(folders: dict) -> dict:
 
 def save_figure(fig, path, dpi: int = 110) -> Path:
     "Save `fig` as PNG atomically (temporary file, then rename)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent); os.close(fd)
-    try: fig.savefig(tmp, dpi=dpi, bbox_inches="tight"); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    path = Path(path)
+    with atomic_output(path, suffix=".png") as tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
     return path
 
 # %% ../nbs/06_figures.ipynb #c0044f85

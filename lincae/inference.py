@@ -11,23 +11,12 @@ import numpy as np
 import torch
 import torchaudio.functional as AF
 from tqdm.auto import tqdm
+from .train import pick_device
 from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma
 
 # %% auto #0
-__all__ = ['PCM_SCALE', 'NOISE_BLOCK', 'pick_device', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to',
-           'plan_chunks', 'crossfade_weights', 'block_seed', 'positional_noise', 'sample_rep', 'Autoencoder',
-           'model_from_payload', 'fit_latent_scale']
-
-# %% ../nbs/08_inference.ipynb #5cc431cf
-def pick_device(name="auto") -> torch.device:
-    "`'auto'` → CUDA if available, else CPU; otherwise the named device (checked to exist)."
-    if isinstance(name, torch.device): return name
-    if name in (None, "auto"): return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try: device = torch.device(name)
-    except RuntimeError as e: raise ValueError(f"unknown device {name!r} ({e})") from e
-    if device.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {name!r}: CUDA is not available here")
-    if device.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {name!r}: MPS is not available here")
-    return device
+__all__ = ['PCM_SCALE', 'NOISE_BLOCK', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to', 'plan_chunks',
+           'crossfade_weights', 'block_seed', 'positional_noise', 'sample_rep', 'Autoencoder', 'fit_latent_scale']
 
 # %% ../nbs/08_inference.ipynb #50b6b943
 class InputError(ValueError):
@@ -161,22 +150,11 @@ class Autoencoder:
         return max(context, round(self.chunk_seconds * rate)), context
 
 # %% ../nbs/08_inference.ipynb #f7c9dc76
-def model_from_payload(payload: dict, path, weights: str = "auto") -> CAE:
-    "The `CAE` stored in checkpoint `payload` (read from `path`, named in errors)."
-    if "model_config" not in payload: raise CheckpointError(f"{path}: has no model configuration")
-    try: model = CAE(CAEConfig(**payload["model_config"]))
-    except (TypeError, ValueError) as e: raise CheckpointError(f"{path}: bad model configuration ({e})") from e
-    if weights == "auto": weights = "ema" if payload.get("ema") is not None else "model"
-    if payload.get(weights) is None: raise CheckpointError(f"{path}: has no {weights!r} weights")
-    try: model.load_state_dict(payload[weights])
-    except RuntimeError as e: raise CheckpointError(f"{path}: weights do not fit the stored configuration ({e})") from e
-    return model
-
 @classmethod
 def _load(cls, path, device="auto", weights: str = "auto", **options) -> Autoencoder:
     "An `Autoencoder` from lincae checkpoint `path` (`weights`: 'auto' = EMA if present, 'ema' or 'model')."
     payload = read_checkpoint(path)
-    model = model_from_payload(payload, path, weights).to(pick_device(device))
+    model = CAE.from_payload(payload, path, weights).to(pick_device(device))     # one read: the scale is in it too
     return cls(model, latent_scale=float(payload.get("latent_scale") or 1.0), path=Path(path), **options)
 
 Autoencoder.load = _load

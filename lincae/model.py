@@ -350,7 +350,7 @@ def parameter_table(model: CAE) -> dict[str, float]:
     return {k: round(count_parameters(m) / 1e6, 2) for k, m in parts.items()}
 
 # %% ../nbs/02_model.ipynb #c042
-import os, tempfile
+from .audio import atomic_output
 from pathlib import Path
 
 class CheckpointError(RuntimeError):
@@ -360,14 +360,8 @@ CHECKPOINT_FORMAT = "lincae-checkpoint-1"
 
 def save_checkpoint(payload: dict, path) -> Path:
     "Atomically write `payload` (a dict) to `path`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        torch.save({"format": CHECKPOINT_FORMAT, **payload}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    path = Path(path)
+    with atomic_output(path) as tmp: torch.save({"format": CHECKPOINT_FORMAT, **payload}, tmp)
     return path
 
 def read_checkpoint(path) -> dict:
@@ -386,13 +380,21 @@ def _state(self: CAE) -> dict:
     return {"model_config": asdict(self.config), "model": self.state_dict()}
 
 @classmethod
-def _load(cls, path, device="cpu", weights: str = "ema") -> CAE:
-    "The model of checkpoint `path` with its `weights` ('ema' or 'model'), in eval mode."
-    payload = read_checkpoint(path)
-    model = cls(CAEConfig(**payload["model_config"]))
-    if weights not in payload: raise CheckpointError(f"{path}: has no {weights!r} weights")
+def _from_payload(cls, payload: dict, path, weights: str = "ema") -> CAE:
+    """The model stored in checkpoint dict `payload` (read from `path`, which errors name) with its `weights`:
+    'ema', 'model' or 'auto' (EMA when the checkpoint has them)."""
+    if "model_config" not in payload: raise CheckpointError(f"{path}: has no model configuration")
+    try: model = cls(CAEConfig(**payload["model_config"]))
+    except (TypeError, ValueError) as e: raise CheckpointError(f"{path}: bad model configuration ({e})") from e
+    if weights == "auto": weights = "ema" if payload.get("ema") is not None else "model"
+    if payload.get(weights) is None: raise CheckpointError(f"{path}: has no {weights!r} weights")
     try: model.load_state_dict(payload[weights])
     except RuntimeError as e: raise CheckpointError(f"{path}: weights do not fit the stored configuration ({e})") from e
-    return model.to(device).eval()
+    return model
 
-CAE.checkpoint_state, CAE.load = _state, _load
+@classmethod
+def _load(cls, path, device="cpu", weights: str = "ema") -> CAE:
+    "The model of checkpoint `path` with its `weights` ('ema', 'model' or 'auto'), in eval mode."
+    return cls.from_payload(read_checkpoint(path), path, weights).to(device).eval()
+
+CAE.checkpoint_state, CAE.from_payload, CAE.load = _state, _from_payload, _load

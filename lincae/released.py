@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import yaml
-from .audio import Frontend
+from .audio import Frontend, atomic_output
 from .model import CAE, CAEConfig, ResBlock
 
 # %% auto #0
@@ -290,12 +290,7 @@ def load_released(folder, device="cpu", ckpt_type: str = "last", framing: str = 
 
 # %% ../nbs/08b_released.ipynb #ce4811c5
 def _write_atomic(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp); os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
+    with atomic_output(path) as tmp: write(tmp)
 
 def write_released(folder, frontend: dict, generator: dict, diffusion: dict, state_dict: dict,
                    ckpt_type: str = "last") -> Path:

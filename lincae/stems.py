@@ -17,7 +17,8 @@ from .audio import AudioError
 
 # %% auto #0
 __all__ = ['MUSDB_STEMS', 'AUDIO_SUFFIXES', 'musdb_validation_tracks', 'Track', 'StemFolderError', 'scan_track',
-           'scan_stem_folder', 'write_fake_musdb', 'load_split', 'read_crop', 'StemFolderCrops', 'musdb_tracks']
+           'scan_stem_folder', 'write_fake_musdb', 'load_split', 'read_crop', 'read_excerpt', 'StemFolderCrops',
+           'musdb_tracks']
 
 # %% ../nbs/01a_stems.ipynb #c005
 MUSDB_STEMS = ("vocals", "drums", "bass", "other")
@@ -121,6 +122,14 @@ def read_crop(path: Path, start: int, frames: int) -> np.ndarray:
     try: data, _ = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
     except Exception as e: raise AudioError(f"{path}: cannot read audio ({e})") from e
     return data.mean(1)
+
+def read_excerpt(track, start: int, frames: int, sample_rate: int) -> dict:
+    "Every stem of `track` over frames [start, start+frames): mono float32 tensors resampled to `sample_rate`."
+    out = {}
+    for name, path in sorted(track.files.items()):
+        audio = torch.from_numpy(read_crop(path, start, frames))
+        out[name] = AF.resample(audio, track.sample_rate, sample_rate) if track.sample_rate != sample_rate else audio
+    return out
 
 class StemFolderCrops(torch.utils.data.Dataset):
     "Random crops (mixtures, single stems, sub-mixes) of a stem folder, deterministic per index."

@@ -142,11 +142,17 @@ def latest_checkpoint(run: Path) -> dict | None:
     return max(found, key=lambda p: p["step"], default=None)
 
 # %% ../nbs/03_train.ipynb #c018
-def pick_device(name: str = "auto") -> torch.device:
-    if name != "auto": return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
-    return torch.device("cpu")
+def pick_device(name="auto") -> torch.device:
+    """`'auto'`: this process's GPU (`LOCAL_RANK` under torchrun) when PyTorch sees one, else the CPU; otherwise the
+    named device, with a clear error when this machine does not have it. Training and inference both use it."""
+    if isinstance(name, torch.device): return name
+    if name in (None, "auto"):
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
+    try: device = torch.device(name)
+    except RuntimeError as e: raise ValueError(f"unknown device {name!r} ({e})") from e
+    if device.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {name!r}: CUDA is not available here")
+    if device.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {name!r}: MPS is not available here")
+    return device
 
 def setup_processes(device: torch.device) -> tuple[int, int]:
     "Join the process group when started by torchrun; returns (rank, world size)."

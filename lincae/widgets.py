@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import ipywidgets as W
 from IPython.display import Audio, display
 from .data import synth_song, EVAL_SEEDS, STEMS
-from .stems import scan_stem_folder, scan_track, read_crop, StemFolderError, AUDIO_SUFFIXES
+from .stems import scan_stem_folder, scan_track, read_crop, read_excerpt, StemFolderError, AUDIO_SUFFIXES
 from .model import CAE
 from .metrics import si_sdr, snr
 from .train import TrainConfig, train, project_root
@@ -91,11 +91,7 @@ def folder_song(path, track: str | None = None, seconds: float = 2.0, offset: fl
     start = int(round(offset * t.sample_rate))
     if start >= t.frames: raise ValueError(f"{t.path}: offset {offset} s is past the end ({t.frames / t.sample_rate:.2f} s)")
     frames = min(int(round(seconds * t.sample_rate)), t.frames - start)
-    stems = {}
-    for name, file in sorted(t.files.items()):
-        x = torch.from_numpy(read_crop(file, start, frames)).float()
-        stems[name] = AF.resample(x, t.sample_rate, sample_rate) if t.sample_rate != sample_rate else x
-    return Song(t.name, stems, sample_rate)
+    return Song(t.name, read_excerpt(t, start, frames, sample_rate), sample_rate)
 
 def load_song(source, seconds: float = 2.0, offset: float = 0.0, sample_rate: int = 16000) -> Song:
     "`source`: an index into `EVAL_SEEDS`, or a path to a stem folder, a track folder or a MUSDB root."
