@@ -31,6 +31,11 @@ CLAIM_ROWS = [   # (row, where it is in evaluate's results, unit, which way is b
     ("reconstruction SI-SDR", ("table1", "reconstruction", "1-step", "si_sdr"), "dB", "higher"),
     ("reconstruction SI-SDR, 4 steps", ("table1", "reconstruction", "4-step", "si_sdr"), "dB", "higher"),
     ("reconstruction MR-STFT distance", ("table1", "reconstruction", "1-step", "mr_stft"), "", "lower"),
+    ("reconstruction mel distance", ("table1", "reconstruction", "1-step", "mel"), "", "lower"),
+    *[(f"additivity mel gap, {n} stems", ("table1", "additivity_mel_gap", f"{n} stems"), "", "closer to 0") for n in (2, 4)],
+    *[(f"additivity MR-STFT gap, {n} stems", ("table1", "additivity_mr_stft_gap", f"{n} stems"), "", "closer to 0") for n in (2, 4)],
+    *[(f"homogeneity mel gap, a = {a}", ("table1", "homogeneity_mel_gap", str(a)), "", "closer to 0") for a in (0.25, 0.5, 0.75, 1.1)],
+    *[(f"homogeneity MR-STFT gap, a = {a}", ("table1", "homogeneity_mr_stft_gap", str(a)), "", "closer to 0") for a in (0.25, 0.5, 0.75, 1.1)],
     *[(f"additivity SI-SDR vs truth, {n} stems", ("table1", "additivity_si_sdr_vs_truth", f"{n} stems"), "dB", "higher") for n in (2, 4)],
     *[(f"homogeneity SNR vs truth, a = {a}", ("table1", "homogeneity_snr_vs_truth", str(a)), "dB", "higher") for a in (0.25, 0.5, 0.75, 1.1)],
     ("encoder homogeneity error (authors), mean of a", ("table1", "encoder_homogeneity", "mean"), "", "lower"),
@@ -56,6 +61,7 @@ def claim_markdown(claims: dict, command: str = "") -> str:
     for row, v in claims.items():
         unit, better = how.get(row, ("", "higher"))
         ok = {m: x for m, x in v.items() if x is not None}
-        best = (max if better == "higher" else min)(ok, key=ok.get) if ok else "—"
+        score = {"higher": ok.get, "lower": lambda m: -ok[m], "closer to 0": lambda m: -abs(ok[m])}[better]
+        best = max(ok, key=score) if ok else "—"
         lines.append(f"| {row} | {unit or '—'} | {better} | " + " | ".join("—" if v[m] is None else f"{v[m]:.3g}" for m in methods) + f" | {best} |")
     return "\n".join(lines + (["", f"Made by: `{command}`"] if command else []))

@@ -184,9 +184,12 @@ def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds
 
 # %% ../nbs/05_evaluate.ipynb #70bfb95d
 HOMOGENEITY_ROWS = dict(encoder="encoder_homogeneity", decoder_snr="decoder_homogeneity_snr",
-                        snr_truth="homogeneity_snr_vs_truth", si_sdr_truth="homogeneity_si_sdr_vs_truth")
+                        snr_truth="homogeneity_snr_vs_truth", si_sdr_truth="homogeneity_si_sdr_vs_truth",
+                        mel_gap_truth="homogeneity_mel_gap", mr_stft_gap_truth="homogeneity_mr_stft_gap")
 ADDITIVITY_ROWS = dict(encoder="encoder_additivity", decoder_mr_stft="decoder_additivity_mr_stft",
-                       snr_truth="additivity_snr_vs_truth", si_sdr_truth="additivity_si_sdr_vs_truth")
+                       snr_truth="additivity_snr_vs_truth", si_sdr_truth="additivity_si_sdr_vs_truth",
+                       mel_truth="additivity_mel_vs_truth", mel_gap_truth="additivity_mel_gap",
+                       mr_stft_gap_truth="additivity_mr_stft_gap")
 
 def _separation_table(raw: dict, variant: str, stems: list[str]) -> dict:
     sdr, sis = np.array(raw[("separation", variant, "sdr")]), np.array(raw[("separation", variant, "si_sdr")])
@@ -301,7 +304,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--weights", default="ema", choices=("ema", "model"))
     return p.parse_args(argv)
 
-def main(argv=None):
+def main(argv=None) -> None:
+    "Console script `lincae-eval`: evaluate, write results.json and results.md, print the tables."
     a = parse_args(argv)
     songs = a.songs if a.songs is not None else (8 if a.data is None else None)
     try:
@@ -311,4 +315,4 @@ def main(argv=None):
         raise SystemExit(f"lincae-eval: {e}") from None
     out = write_results(results, a.out)
     print(results_markdown(results)); print(f"wrote {out / 'results.json'} and {out / 'results.md'}")
-    return results
+    # nothing returned: the console script exits with main's return value, and None is status 0

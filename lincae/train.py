@@ -14,16 +14,19 @@ import torch.distributed as dist
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointError
-from .consistency import consistency_loss, delta_schedule
+from .consistency import consistency_loss, delta_schedule, NOISE_DISTRIBUTIONS
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
-from .data import StemCrops
+from .data import StemCrops, synth_song, song_seeds
 from .stems import StemFolderCrops
+from .metrics import mel_distance, mr_stft_distance, si_sdr
 
 # %% auto #0
-__all__ = ['METHODS', 'TrainConfig', 'learning_rate', 'update_ema', 'make_dataset', 'get_batch', 'step_generator',
-           'training_batch', 'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint',
-           'pick_device', 'setup_processes', 'average_gradients', 'check_ranks_agree', 'autocast_and_scaler', 'train',
-           'read_log', 'plot_log', 'parse_args', 'main', 'export_model', 'project_root']
+__all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate', 'update_ema',
+           'make_dataset', 'get_batch', 'step_generator', 'validation_audio', 'validate', 'training_batch',
+           'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint', 'check_same_run',
+           'remove_stale_temporaries', 'pick_device', 'setup_processes', 'average_gradients', 'check_ranks_agree',
+           'cpu_has_fast_bf16', 'autocast_and_scaler', 'train', 'read_log', 'plot_log', 'parse_args', 'main',
+           'export_model', 'project_root']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -32,6 +35,29 @@ METHODS = {
     "m2l":       dict(gains=False, mixtures=False, anneal=False),
     "cae":       dict(gains=False, mixtures=False, anneal=False),
 }
+PRESET_DEFAULTS = {   # what `None` means per model preset: the paper's recipe for `paper`, the study's (03a) for `tiny`
+    "paper": dict(lr=1e-4, noise_distribution="lognormal"),
+    "tiny":  dict(lr=1e-3, noise_distribution="uniform"),
+}
+PRECISIONS = ("auto", "fp32", "bf16")
+_RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to say it)
+    **{k: ((int,), lambda v: v >= 1, "an integer ≥ 1") for k in ("steps", "batch_size", "log_every", "validation_songs")},
+    **{k: ((int,), lambda v: v >= 0, "an integer ≥ 0") for k in ("seed", "validate_every", "checkpoint_every", "keep_checkpoints")},
+    "warmup_steps": ((int, type(None)), lambda v: v is None or v >= 0, "None or an integer ≥ 0"),
+    "lr": ((int, float, type(None)), lambda v: v is None or 0 < v < math.inf, "None or a number > 0"),
+    **{k: ((int, float), lambda v: 0 <= v < math.inf, "a number ≥ 0") for k in ("lr_min",)},
+    **{k: ((int, float), lambda v: 0 < v < math.inf, "a number > 0") for k in ("grad_clip", "song_seconds")},
+    "ema_decay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
+    "resume": ((bool,), lambda v: True, "true or false"),
+}
+
+def _check_fields(cfg) -> None:
+    "Raise ValueError naming the first field of `cfg` whose value has the wrong kind or range (a bool is not a number)."
+    for name, (kinds, ok, say) in _RULES.items():
+        v = getattr(cfg, name)
+        if (isinstance(v, bool) and bool not in kinds) or not isinstance(v, kinds) or not ok(v):
+            raise ValueError(f"{name} must be {say}, got {v!r}")
 
 @dataclass
 class TrainConfig:
@@ -40,12 +66,14 @@ class TrainConfig:
     model: str = "tiny"
     steps: int = 600
     batch_size: int = 8              # clean crops per step and process (Lin-CAE doubles them with mixtures)
-    lr: float | None = None          # None: preset default (tiny 1e-3, paper 1e-4)
+    lr: float | None = None          # None: PRESET_DEFAULTS
     lr_min: float = 1e-6
     warmup_steps: int | None = None  # None: 5% of the run, at most 10,000 (the paper's)
     ema_decay: float = 0.9999
     grad_clip: float = 1.0
-    delta_start_exp: float = 1.0     # Δ = 0.1^(delta_start_exp + step/steps): the paper's 0.1 → 0.01
+    delta_start_exp: float = 1.0     # Δ = 0.1^(start + (end − start)·step/steps): the paper's 0.1 → 0.01
+    delta_end_exp: float = 2.0
+    noise_distribution: str | None = None   # None: PRESET_DEFAULTS; "lognormal" (the paper's) or "uniform"
     gains: bool | None = None        # None: as the method says
     mixtures: bool | None = None
     anneal: bool | None = None
@@ -56,24 +84,30 @@ class TrainConfig:
     out_dir: str = "runs/train"
     resume: bool = True
     log_every: int = 10
+    validate_every: int = 100        # steps between held-out decodes scored in log.jsonl (and at the end); 0: never
+    validation_songs: int = 6
     checkpoint_every: int = 0        # 0: only at the end
     keep_checkpoints: int = 2
     device: str = "auto"
-    precision: str = "auto"          # "auto": bf16 (or fp16 + scaler) on GPU, fp32 on CPU; or "fp32"
+    precision: str = "auto"          # "auto": bf16 where the device runs it fast (see autocast_and_scaler); "fp32"; "bf16"
     model_overrides: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose from {sorted(METHODS)}")
         CAEConfig.preset(self.model)          # fails with a clear message for an unknown preset
+        _check_fields(self)
         if self.steps < 1 or self.batch_size < 1: raise ValueError("steps and batch_size must be ≥ 1")
         if self.mix_weights not in MIX_WEIGHTS: raise ValueError(f"mix_weights must be one of {MIX_WEIGHTS}")
-        if self.precision not in ("auto", "fp32"): raise ValueError("precision must be 'auto' or 'fp32'")
+        if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}")
+        if self.noise_distribution not in (None, *NOISE_DISTRIBUTIONS):
+            raise ValueError(f"noise_distribution must be one of {NOISE_DISTRIBUTIONS}, got {self.noise_distribution!r}")
+        if self.validate_every < 0 or self.validation_songs < 1: raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
 
     def resolved(self) -> "TrainConfig":
         "A copy with every `None` default replaced by its value for this preset and method."
         switches = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in METHODS[self.method].items()}
-        return TrainConfig(**{**asdict(self), **switches,
-            "lr": self.lr if self.lr is not None else (1e-4 if self.model == "paper" else 1e-3),
+        preset = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in PRESET_DEFAULTS[self.model].items()}
+        return TrainConfig(**{**asdict(self), **switches, **preset,
             "warmup_steps": self.warmup_steps if self.warmup_steps is not None else min(10_000, self.steps // 20)})
 
 # %% ../nbs/03_train.ipynb #c009
@@ -106,6 +140,21 @@ def get_batch(dataset, step: int, batch_size: int, rank: int = 0, world: int = 1
 def step_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) * 1_009 + rank)
 
+# %% ../nbs/03_train.ipynb #b184e348
+def validation_audio(sample_rate: int, songs: int = 6, seconds: float = 3.0) -> torch.Tensor:
+    "Mixtures `[songs, samples]` of the first `songs` held-out embedded songs: the fixed set every run is scored on."
+    return torch.stack([synth_song(s, seconds, sample_rate)["mixture"] for s in song_seeds("eval")[:songs]])
+
+@torch.no_grad()
+def validate(model: CAE, audio: torch.Tensor, seed: int = 0) -> dict:
+    "Mean mel and MR-STFT distance and SI-SDR of the 1-step decode of `audio` (noise fixed by `seed`) against `audio`."
+    was_training = model.training
+    model.eval()
+    decoded = model.decode(model.encode(audio), audio.shape[-1], steps=1, seed=seed).cpu()
+    model.train(was_training)
+    return dict(val_mel=mel_distance(decoded, audio, model.config.sample_rate).mean().item(),
+                val_mr_stft=mr_stft_distance(decoded, audio).mean().item(), val_si_sdr=si_sdr(decoded, audio).mean().item())
+
 # %% ../nbs/03_train.ipynb #c014
 def training_batch(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, gen: torch.Generator):
     "The (latent, target) pair of one step, as a `LinearityBatch`."
@@ -116,8 +165,8 @@ def training_batch(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig,
 def training_loss(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, gen: torch.Generator):
     "Consistency loss of one batch of clean crops `[B, samples]`."
     batch = training_batch(model, audio, step, cfg, gen)
-    delta = delta_schedule(step, cfg.steps, start_exp=cfg.delta_start_exp)
-    loss, _ = consistency_loss(model, batch.target, batch.z, delta, gen)
+    delta = delta_schedule(step, cfg.steps, start_exp=cfg.delta_start_exp, end_exp=cfg.delta_end_exp)
+    loss, _ = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution)
     return loss
 
 # %% ../nbs/03_train.ipynb #c016
@@ -140,6 +189,21 @@ def latest_checkpoint(run: Path) -> dict | None:
         try: found.append(read_checkpoint(path))
         except CheckpointError as e: print(f"warning: skipping {e}", file=sys.stderr)
     return max(found, key=lambda p: p["step"], default=None)
+
+def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
+    "Refuse to resume a checkpoint of another method, preset or network: continuing it would mislabel the run."
+    old = saved.get("train_config") or {}
+    for key in ("method", "model"):
+        if key in old and old[key] != getattr(cfg, key):
+            raise ValueError(f"{run}: holds a {key}={old[key]!r} run, not {getattr(cfg, key)!r}; choose another out_dir")
+    if saved.get("model_config") not in (None, asdict(model_config)):
+        raise ValueError(f"{run}: holds a run of another network configuration; choose another out_dir")
+
+def remove_stale_temporaries(run: Path) -> list[Path]:
+    "Delete checkpoint temporaries (`.<name>.ckpt.*.tmp`) that a killed write left behind; returns them."
+    stale = sorted(Path(run).glob(".*.ckpt.*.tmp"))
+    for path in stale: path.unlink(missing_ok=True)
+    return stale
 
 # %% ../nbs/03_train.ipynb #c018
 def pick_device(name="auto") -> torch.device:
@@ -180,11 +244,21 @@ def check_ranks_agree(model: torch.nn.Module, run: Path, rank: int, world: int):
     dist.barrier()
     if any(s != sums[0] for s in sums): raise RuntimeError(f"processes disagree on the parameters: {sums}")
 
+def cpu_has_fast_bf16() -> bool:
+    "True where the CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16; read from /proc/cpuinfo on Linux)."
+    try: flags = Path("/proc/cpuinfo").read_text()
+    except OSError: return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
 def autocast_and_scaler(device: torch.device, precision: str):
-    "The autocast context and gradient scaler (or None) for this device."
-    if device.type != "cuda" or precision == "fp32": return nullcontext(), None
-    if torch.cuda.is_bf16_supported(): return torch.autocast("cuda", torch.bfloat16), None
-    return torch.autocast("cuda", torch.float16), torch.amp.GradScaler("cuda")
+    "The autocast context and gradient scaler (or None) for this device and `precision` ('auto', 'fp32' or 'bf16')."
+    if precision == "fp32": return nullcontext(), None
+    if device.type == "cuda":
+        if torch.cuda.is_bf16_supported(): return torch.autocast("cuda", torch.bfloat16), None
+        if precision == "bf16": raise ValueError(f"precision 'bf16': {torch.cuda.get_device_name(device)} does not support it")
+        return torch.autocast("cuda", torch.float16), torch.amp.GradScaler("cuda")
+    if device.type == "cpu" and (precision == "bf16" or cpu_has_fast_bf16()): return torch.autocast("cpu", torch.bfloat16), None
+    return nullcontext(), None
 
 # %% ../nbs/03_train.ipynb #c020
 def train(config: TrainConfig) -> Path:
@@ -197,17 +271,20 @@ def train(config: TrainConfig) -> Path:
     ema = copy.deepcopy(model).requires_grad_(False).eval()
     opt = torch.optim.RAdam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
     autocast, scaler = autocast_and_scaler(device, cfg.precision)
-    start, saved = 0, latest_checkpoint(run) if cfg.resume and run.exists() else None
+    start, train_seconds, saved = 0, 0.0, latest_checkpoint(run) if cfg.resume and run.exists() else None
     if saved is not None:
+        check_same_run(saved, cfg, model.config, run)
         model.load_state_dict(saved["model"]); ema.load_state_dict(saved["ema"]); opt.load_state_dict(saved["optimizer"])
         if scaler is not None and saved.get("scaler"): scaler.load_state_dict(saved["scaler"])
-        start = saved["step"]
+        start, train_seconds = saved["step"], saved.get("train_seconds", 0.0)
         if rank == 0: print(f"resuming {run} from step {start}")
     dataset = make_dataset(cfg, model.config)
     if rank == 0:
         run.mkdir(parents=True, exist_ok=True)
+        for path in remove_stale_temporaries(run): print(f"removed {path.name}, left by an interrupted checkpoint write")
         (run / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
     log = open(run / "log.jsonl", "a") if rank == 0 else None
+    val_audio = validation_audio(model.config.sample_rate, cfg.validation_songs) if rank == 0 and cfg.validate_every else None
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"{cfg.method}/{cfg.model}", disable=rank > 0)
     for step in bar:
@@ -225,14 +302,22 @@ def train(config: TrainConfig) -> Path:
         elif ok: opt.step()
         if ok: update_ema(ema, model, step, cfg.ema_decay)
         elif rank == 0: print(f"step {step}: non-finite loss or gradient, update skipped", file=sys.stderr)
+        seconds = time.perf_counter() - t0
+        train_seconds += seconds
         if rank == 0 and (step % cfg.log_every == 0 or step == cfg.steps - 1):
             lo, hi = gain_range(step, cfg.steps, cfg.anneal) if cfg.gains else (1.0, 1.0)
             record = dict(step=step, loss=loss.item(), grad_norm=grad_norm, lr=learning_rate(step, cfg),
-                          gain_lo=lo, gain_hi=hi, skipped=not ok, seconds=time.perf_counter() - t0)
+                          gain_lo=lo, gain_hi=hi, skipped=not ok, seconds=seconds, train_seconds=train_seconds)
             log.write(json.dumps(record) + "\n"); log.flush(); bar.set_postfix(loss=f"{record['loss']:.3g}")
         done = step + 1
+        if val_audio is not None and (done % cfg.validate_every == 0 or done == cfg.steps):
+            t1 = time.perf_counter()
+            scores = validate(ema, val_audio.to(device))
+            record = dict(step=done, train_seconds=train_seconds, **scores, val_seconds=time.perf_counter() - t1)
+            log.write(json.dumps(record) + "\n"); log.flush(); bar.set_postfix(val_mel=f"{scores['val_mel']:.3g}")
         if rank == 0 and (done == cfg.steps or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0)):
-            write_checkpoints(run, checkpoint_payload(model, ema, opt, scaler, done, cfg), cfg.keep_checkpoints)
+            payload = checkpoint_payload(model, ema, opt, scaler, done, cfg)
+            write_checkpoints(run, {**payload, "train_seconds": train_seconds}, cfg.keep_checkpoints)
     if world > 1: check_ranks_agree(model, run, rank, world)
     if rank == 0:
         log.close(); plt.close(plot_log(run))
@@ -240,20 +325,27 @@ def train(config: TrainConfig) -> Path:
 
 # %% ../nbs/03_train.ipynb #c022
 def read_log(run) -> list[dict]:
+    "Every record of `run/log.jsonl`: training records (with `loss`) and validation records (with `val_mel`)."
     return [json.loads(l) for l in open(Path(run) / "log.jsonl")]
 
+VALIDATION_SCORES = (("val_mel", "mel distance"), ("val_mr_stft", "MR-STFT distance"), ("val_si_sdr", "SI-SDR (dB)"))
+
 def plot_log(run):
-    "Loss (log scale, with a running mean), gradient norm and gain range over training; saved as `loss.png`."
+    "Loss (log scale, with a running mean), gradient norm, gain range and the held-out scores; saved as `loss.png`."
     recs = read_log(run)
-    steps, loss = np.array([r["step"] for r in recs]), np.array([r["loss"] for r in recs])
-    fig, ax = plt.subplots(1, 3, figsize=(14, 3))
+    train_recs, val_recs = [r for r in recs if "loss" in r], [r for r in recs if "val_mel" in r]
+    steps, loss = np.array([r["step"] for r in train_recs]), np.array([r["loss"] for r in train_recs])
+    fig, ax = plt.subplots(1, 4, figsize=(18, 3))
     ax[0].semilogy(steps, loss, alpha=0.4, label="loss")
     k = max(1, len(loss) // 20)
     if len(loss) > k: ax[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), label=f"mean of {k}")
     ax[0].set(xlabel="step", ylabel="consistency loss", title="training loss"); ax[0].legend()
-    ax[1].semilogy(steps, [r["grad_norm"] for r in recs]); ax[1].set(xlabel="step", ylabel="norm (before clipping)", title="gradient norm")
-    ax[2].fill_between(steps, [r.get("gain_lo", 1) for r in recs], [r.get("gain_hi", 1) for r in recs], alpha=0.4)
+    ax[1].semilogy(steps, [r["grad_norm"] for r in train_recs]); ax[1].set(xlabel="step", ylabel="norm (before clipping)", title="gradient norm")
+    ax[2].fill_between(steps, [r.get("gain_lo", 1) for r in train_recs], [r.get("gain_hi", 1) for r in train_recs], alpha=0.4)
     ax[2].set(xlabel="step", ylabel="gain", title="latent gain range", ylim=(-0.1, 3.1))
+    vs = [r["step"] for r in val_recs]
+    for key, label in VALIDATION_SCORES[:2]: ax[3].plot(vs, [r[key] for r in val_recs], "o-", label=label)
+    ax[3].set(xlabel="step", ylabel="distance (lower is better)", title="held-out 1-step decodes (EMA)"); ax[3].legend()
     fig.tight_layout(); fig.savefig(Path(run) / "loss.png", dpi=100)
     return fig
 
@@ -275,7 +367,8 @@ def parse_args(argv=None) -> TrainConfig:
             p.add_argument("--model-overrides", type=json.loads, default=argparse.SUPPRESS, help="JSON dict of CAEConfig fields"); continue
         base = str(f.type).split(" ")[0]
         p.add_argument("--" + f.name.replace("_", "-"), type=_none_or(kinds.get(base, str)), default=argparse.SUPPRESS)
-    return TrainConfig(**vars(p.parse_args(argv)))
+    try: return TrainConfig(**vars(p.parse_args(argv)))
+    except ValueError as e: p.error(str(e))        # one line and exit status 2, as for any other bad flag
 
 def main(argv=None):
     "Console script `lincae-train`."
