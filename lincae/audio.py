@@ -43,16 +43,27 @@ def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]
     return audio, rate
 
 # %% ../nbs/00_audio.ipynb #c008
+def _new_file_mode(path: Path) -> int:
+    "The mode a file written at `path` gets: the mode of the file it replaces, else what the user's umask allows."
+    if path.exists(): return path.stat().st_mode & 0o7777
+    umask = os.umask(0); os.umask(umask)
+    return 0o666 & ~umask
+
 @contextmanager
 def atomic_output(path, suffix: str = ".tmp"):
     """Yield a temporary file name beside `path` (folders created) to write to; when the block ends without error the
-    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. Every writer in lincae
-    (audio, checkpoints, results, figures) goes through here."""
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. A read-only `path` is never
+    replaced (PermissionError naming it); the new file keeps the old one's mode, or follows the umask. Every writer in
+    lincae (audio, checkpoints, results, figures) goes through here."""
+    path = Path(path)
+    if path.exists() and not path.stat().st_mode & 0o222: raise PermissionError(f"{path}: read-only; not replaced")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield tmp
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)

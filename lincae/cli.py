@@ -71,9 +71,12 @@ def read_input(path, ae: Autoencoder, quiet: bool = False) -> torch.Tensor:
         audio = AF.resample(audio, rate, ae.sample_rate)
     return audio
 
-def check_output(path, kind: str = "audio") -> Path:
-    "Refuse an output path whose extension names no format (audio) or that is not `.pt` (latents)."
+def check_output(path, kind: str = "audio", inputs=()) -> Path:
+    "Refuse an output path whose extension names no format (audio) or that is not `.pt` (latents), or that is an input."
     path = Path(path)
+    for source in inputs:
+        if Path(source).exists() and path.exists() and path.samefile(source) or path.resolve() == Path(source).resolve():
+            raise CLIError(f"{path}: the output is also an input; choose another output file")
     if kind == "latents":
         if path.suffix != ".pt": raise CLIError(f"{path}: latent files end in .pt")
     elif path.suffix[1:].upper() not in sf.available_formats():
@@ -92,7 +95,7 @@ def encode_padded(ae: Autoencoder, audio: torch.Tensor, length: int) -> torch.Te
     return ae.encode(F.pad(audio, (0, max(0, length - len(audio))))[:length], ae.sample_rate)
 
 def cmd_encode(args):
-    check_output(args.output, "latents")
+    check_output(args.output, "latents", [args.input])
     ae = load_model(args)
     audio = read_input(args.input, ae, args.quiet)
     save_latents(args.output, ae.encode(audio, ae.sample_rate), len(audio), ae, Path(args.input).name)
@@ -101,7 +104,7 @@ def decode_to(args, ae: Autoencoder, z: torch.Tensor, length: int):
     save_audio(args.output, ae.decode(z, length, steps=args.steps, seed=args.seed), ae.sample_rate)
 
 def cmd_decode(args):
-    check_output(args.output)
+    check_output(args.output, inputs=[args.input])
     payload = read_latents(args.input)
     ae = load_model(args)
     decode_to(args, ae, latents_for(payload, ae, args.input), payload["length"])
@@ -124,7 +127,7 @@ def cmd_mix(args):
     if not inputs: raise CLIError("mix needs at least one input file and an output file")
     gains = gains if gains is not None else [1.0] * len(inputs)
     if len(gains) != len(inputs): raise CLIError(f"{len(gains)} gains for {len(inputs)} input files: give one gain per input")
-    check_output(output)
+    check_output(output, inputs=inputs)
     ae = load_model(args)
     audios = [read_input(p, ae, args.quiet) for p in inputs]
     length = max(len(a) for a in audios)
@@ -132,7 +135,7 @@ def cmd_mix(args):
     decode_to(args, ae, z, length)
 
 def cmd_separate(args):
-    check_output(args.output)
+    check_output(args.output, inputs=[args.mix, args.accompaniment])
     ae = load_model(args)
     mix, accomp = read_input(args.mix, ae, args.quiet), read_input(args.accompaniment, ae, args.quiet)
     if len(accomp) != len(mix):

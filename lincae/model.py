@@ -369,7 +369,9 @@ def read_checkpoint(path) -> dict:
     path = Path(path)
     if not path.is_file(): raise CheckpointError(f"{path}: no such checkpoint")
     try: payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({type(e).__name__}: {e})") from e
+    except Exception as e:              # torch's own message may advise weights_only=False: never repeat that
+        why = str(e).split("\n")[0] if "weights_only" not in str(e) else "not a file PyTorch can load safely"
+        raise CheckpointError(f"{path}: unreadable or truncated checkpoint ({type(e).__name__}: {why})") from e
     if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path}: not a lincae checkpoint")
     return payload
@@ -390,6 +392,8 @@ def _from_payload(cls, payload: dict, path, weights: str = "ema") -> CAE:
     if payload.get(weights) is None: raise CheckpointError(f"{path}: has no {weights!r} weights")
     try: model.load_state_dict(payload[weights])
     except RuntimeError as e: raise CheckpointError(f"{path}: weights do not fit the stored configuration ({e})") from e
+    bad = [k for k, v in payload[weights].items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad: raise CheckpointError(f"{path}: {len(bad)} {weights!r} weight tensors hold NaN/Inf (first: {bad[0]}); the run diverged")
     return model
 
 @classmethod
