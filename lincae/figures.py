@@ -38,10 +38,12 @@ def save_figure(fig, path, dpi: int = 110) -> Path:
 # %% ../nbs/06_figures.ipynb #c0044f85
 HOMOGENEITY_PANELS = [("encoder_homogeneity", "relative error (lower is better)", "encoder: Enc(a·x) vs a·Enc(x)"),
                       ("decoder_homogeneity_snr", "SNR (dB)", "decoder: Dec(a·z) vs a·Dec(z)"),
-                      ("homogeneity_snr_vs_truth", "SNR (dB)", "decoder vs truth: Dec(a·Enc x) vs a·x")]
+                      ("homogeneity_snr_vs_truth", "SNR (dB)", "decoder vs truth: Dec(a·Enc x) vs a·x"),
+                      ("homogeneity_mel_gap", "mel gap (0 is perfect)", "phase-blind: mel(Dec(a·z), a·x) − mel(Dec z, x)")]
 ADDITIVITY_PANELS = [("encoder_additivity", "relative error (lower is better)", "encoder: ΣEnc(xᵢ) vs Enc(Σxᵢ)"),
                      ("decoder_additivity_mr_stft", "MR-STFT distance (lower is better)", "decoder: Dec(ΣEnc xᵢ) vs Dec(Enc Σxᵢ)"),
-                     ("additivity_si_sdr_vs_truth", "SI-SDR (dB)", "decoder vs truth: Dec(ΣEnc xᵢ) vs Σxᵢ")]
+                     ("additivity_si_sdr_vs_truth", "SI-SDR (dB)", "decoder vs truth: Dec(ΣEnc xᵢ) vs Σxᵢ"),
+                     ("additivity_mel_gap", "mel gap (0 is perfect)", "phase-blind: mel(Dec ΣEnc xᵢ, Σxᵢ) − mel(Dec Enc Σxᵢ, Σxᵢ)")]
 
 def plot_curves(results: dict, curve: str, panels: list, xlabel: str, title: str):
     "One panel per metric of `results[m]['curves'][curve]`, one line per method."
@@ -49,6 +51,7 @@ def plot_curves(results: dict, curve: str, panels: list, xlabel: str, title: str
     for ax, (key, ylabel, name) in zip(axes, panels):
         for method, r in results.items():
             c = r["curves"][curve]
+            if key not in c: continue                      # results written before this metric existed
             ax.plot(c[curve], [np.nan if v is None else v for v in c[key]], "o-", label=method)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=name); ax.grid(alpha=0.3)
     axes[0].legend(); fig.suptitle(title); fig.tight_layout()
@@ -99,14 +102,19 @@ def plot_spectrograms(model: CAE, stems: dict, seed: int = 0, title: str = ""):
 
 # %% ../nbs/06_figures.ipynb #fc23f5b0
 def plot_training(logs: dict):
-    "Loss (running mean) and gradient norm over training, one line per method; `logs` = {method: list of records}."
-    fig, axes = plt.subplots(1, 2, figsize=(12, 3.2))
+    """Loss (running mean), gradient norm and held-out mel distance of 1-step decodes over training, one line per
+    method; `logs` = {method: list of log records} (training records carry `loss`, validation records `val_mel`)."""
+    fig, axes = plt.subplots(1, 3, figsize=(17, 3.2))
     for method, recs in logs.items():
-        steps, loss = np.array([r["step"] for r in recs]), np.array([r["loss"] for r in recs])
+        train_recs, val_recs = [r for r in recs if "loss" in r], [r for r in recs if "val_mel" in r]
+        steps, loss = np.array([r["step"] for r in train_recs]), np.array([r["loss"] for r in train_recs])
         k = max(1, len(loss) // 20)
         axes[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), label=f"{method} (mean of {k})")
-        axes[1].semilogy(steps, [r["grad_norm"] for r in recs], label=method, alpha=0.7)
+        axes[1].semilogy(steps, [r["grad_norm"] for r in train_recs], label=method, alpha=0.7)
+        axes[2].plot([r["step"] for r in val_recs], [r["val_mel"] for r in val_recs], "o-", ms=3, label=f"{method}: mel")
+        axes[2].plot([r["step"] for r in val_recs], [r["val_mr_stft"] for r in val_recs], "s--", ms=3, label=f"{method}: MR-STFT")
     axes[0].set(xlabel="step", ylabel="consistency loss", title="training loss")
     axes[1].set(xlabel="step", ylabel="gradient norm (before clipping)", title="gradient norm")
-    axes[0].legend(); fig.tight_layout()
+    axes[2].set(xlabel="step", ylabel="distance (lower is better)", title="held-out 1-step decodes (EMA)")
+    axes[0].legend(); axes[2].legend(fontsize=7); fig.tight_layout()
     return fig

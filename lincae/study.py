@@ -25,8 +25,6 @@ VARIANTS = {   # name -> TrainConfig fields changed from the base (the lin-cae m
     "uniform, σ_max 10":                    UNIFORM_10,
     "uniform, σ_max 10, lr 3e-3":           {**UNIFORM_10, "lr": 3e-3},
     "uniform, σ_max 10, batch 4":           {**UNIFORM_10, "batch_size": 4, "steps": 800},
-    "uniform, σ_max 10, Δ 1 → 0.01 (ECT)":  {**UNIFORM_10, "delta_start_exp": 0.0},
-    "uniform, σ_max 10, 32-frame crops":    {**UNIFORM_10, "steps": 800, "model_overrides": dict(sigma_max=10.0, segment_frames=32)},
     "uniform, σ_max 10, 16× compression":   {**UNIFORM_10, "model_overrides": dict(sigma_max=10.0, latent_channels=64)},
 }
 

@@ -22,7 +22,7 @@ from .metrics import mel_distance, mr_stft_distance, si_sdr
 
 # %% auto #0
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate', 'update_ema',
-           'make_dataset', 'get_batch', 'step_generator', 'validation_audio', 'validate', 'training_batch',
+           'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate', 'training_batch',
            'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint', 'check_same_run',
            'remove_stale_temporaries', 'pick_device', 'setup_processes', 'average_gradients', 'check_ranks_agree',
            'cpu_has_fast_bf16', 'autocast_and_scaler', 'train', 'read_log', 'plot_log', 'parse_args', 'main',
@@ -42,7 +42,8 @@ PRESET_DEFAULTS = {   # what `None` means per model preset: the paper's recipe f
 PRECISIONS = ("auto", "fp32", "bf16")
 _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to say it)
     **{k: ((int,), lambda v: v >= 1, "an integer ≥ 1") for k in ("steps", "batch_size", "log_every", "validation_songs")},
-    **{k: ((int,), lambda v: v >= 0, "an integer ≥ 0") for k in ("seed", "validate_every", "checkpoint_every", "keep_checkpoints")},
+    **{k: ((int,), lambda v: v >= 0, "an integer ≥ 0")
+       for k in ("seed", "validate_every", "checkpoint_every", "keep_checkpoints", "data_workers")},
     "warmup_steps": ((int, type(None)), lambda v: v is None or v >= 0, "None or an integer ≥ 0"),
     "lr": ((int, float, type(None)), lambda v: v is None or 0 < v < math.inf, "None or a number > 0"),
     **{k: ((int, float), lambda v: 0 <= v < math.inf, "a number ≥ 0") for k in ("lr_min",)},
@@ -81,6 +82,7 @@ class TrainConfig:
     seed: int = 0
     data: str | None = None          # None: embedded procedural songs; else a stem folder
     song_seconds: float = 8.0
+    data_workers: int = 1            # processes drawing batches ahead of the step (0: in the loop)
     out_dir: str = "runs/train"
     resume: bool = True
     log_every: int = 10
@@ -121,7 +123,7 @@ def learning_rate(step: int, cfg: TrainConfig) -> float:
 def update_ema(ema: torch.nn.Module, model: torch.nn.Module, step: int, decay: float):
     "Move the EMA weights toward the model's."
     d = min(decay, (1 + step) / (10 + step))
-    for e, p in zip(ema.parameters(), model.parameters()): e.lerp_(p.detach(), 1 - d)
+    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1 - d)   # one fused call
     for e, b in zip(ema.buffers(), model.buffers()): e.copy_(b)
 
 # %% ../nbs/03_train.ipynb #c012
@@ -139,6 +141,18 @@ def get_batch(dataset, step: int, batch_size: int, rank: int = 0, world: int = 1
 
 def step_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) * 1_009 + rank)
+
+# %% ../nbs/03_train.ipynb #543dc5d6
+def _stack_audio(items: list) -> torch.Tensor: return torch.stack([item["audio"] for item in items])
+
+def batches(dataset, start: int, steps: int, batch_size: int, rank: int = 0, world: int = 1, workers: int = 1):
+    """Yield the audio batches of steps `start` … `steps − 1`, each exactly `get_batch(dataset, step, …)`, drawn ahead of
+    the training step by `workers` processes (0: drawn in the loop). Song synthesis and cropping leave the hot path."""
+    if workers == 0:
+        yield from (get_batch(dataset, s, batch_size, rank, world) for s in range(start, steps)); return
+    order = [(s * world + rank) * batch_size + j for s in range(start, steps) for j in range(batch_size)]
+    yield from torch.utils.data.DataLoader(dataset, batch_size=batch_size, sampler=order, num_workers=workers,
+                                           collate_fn=_stack_audio, prefetch_factor=4)
 
 # %% ../nbs/03_train.ipynb #b184e348
 def validation_audio(sample_rate: int, songs: int = 6, seconds: float = 3.0) -> torch.Tensor:
@@ -269,7 +283,7 @@ def train(config: TrainConfig) -> Path:
     torch.manual_seed(cfg.seed)
     model = CAE.from_preset(cfg.model, **cfg.model_overrides).to(device)
     ema = copy.deepcopy(model).requires_grad_(False).eval()
-    opt = torch.optim.RAdam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr)
+    opt = torch.optim.RAdam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=True)
     autocast, scaler = autocast_and_scaler(device, cfg.precision)
     start, train_seconds, saved = 0, 0.0, latest_checkpoint(run) if cfg.resume and run.exists() else None
     if saved is not None:
@@ -287,9 +301,10 @@ def train(config: TrainConfig) -> Path:
     val_audio = validation_audio(model.config.sample_rate, cfg.validation_songs) if rank == 0 and cfg.validate_every else None
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"{cfg.method}/{cfg.model}", disable=rank > 0)
+    loader = iter(batches(dataset, start, cfg.steps, cfg.batch_size, rank, world, cfg.data_workers))
     for step in bar:
-        t0 = time.perf_counter()
-        audio = get_batch(dataset, step, cfg.batch_size, rank, world).to(device)
+        t0 = time.perf_counter()                         # waiting for data counts as training time
+        audio = next(loader).to(device)
         for group in opt.param_groups: group["lr"] = learning_rate(step, cfg)
         with autocast: loss = training_loss(model, audio, step, cfg, step_generator(cfg.seed, step, rank))
         opt.zero_grad(set_to_none=True)
