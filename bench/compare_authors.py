@@ -3,7 +3,8 @@
 For each configuration both networks are built with random weights and the SAME hyper-parameters
 (`paper` <-> the authors' `UNet` defaults with hop=512; `tiny` <-> their `UNet` with the tiny preset's
 values mapped onto its arguments), their parameter counts are printed and must be identical, then two
-things are timed in one process, on one device, with one thread count, in fp32:
+things are timed in one process, on one device, with one thread count, each side in the precision asked
+(`--precision` for lincae, `--authors-precision` for theirs; fp32 by default, bf16 = autocast of the forward passes):
 
 * train:  one full training step. Ours: front end -> encoder -> `consistency_loss` -> backward -> RAdam.
           Theirs: front end -> `UNet.forward(rep, teacher input, student input, sigma_t, sigma_s)` (encoder,
@@ -54,7 +55,7 @@ from lincae.consistency import karras_sigma, sample_noise_index
 from lincae.model import CAE, CAEConfig, count_parameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_step import DELTA, environment, lincae_train_step, profile_table, random_audio, sync, write_json  # noqa: E402
+from train_step import DELTA, autocast, environment, lincae_train_step, profile_table, random_audio, sync, write_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DEPS = ROOT / ".bench-deps"
@@ -119,8 +120,8 @@ def build_authors(gen, name: str, c: CAEConfig):
 
 
 # ---------------------------------------------------------------------------------------------- timed functions
-def authors_train_step(net, frontend, c: CAEConfig, audio, seed: int = 0, lr: float = 1e-4):
-    "One training step of the authors' network: their forward + the same weighted pseudo-Huber loss + RAdam."
+def authors_train_step(net, frontend, c: CAEConfig, audio, seed: int = 0, lr: float = 1e-4, precision: str = "fp32"):
+    "One training step of the authors' network: their forward (in `precision`) + the same weighted pseudo-Huber loss + RAdam."
     opt = torch.optim.RAdam(net.parameters(), lr)
     gen = torch.Generator().manual_seed(seed)
     net.train()
@@ -133,8 +134,10 @@ def authors_train_step(net, frontend, c: CAEConfig, audio, seed: int = 0, lr: fl
         weight = (1 / (sigma_s - sigma_t)).float().to(dev)
         sigma_s, sigma_t = sigma_s.float().to(dev), sigma_t.float().to(dev)
         noise = torch.randn(rep.shape, generator=gen).to(dev)
-        teacher, student = net(rep, rep + sigma_t.view(-1, 1, 1, 1) * noise,
-                               rep + sigma_s.view(-1, 1, 1, 1) * noise, sigma_t, sigma_s)
+        with autocast(dev, precision):
+            teacher, student = net(rep, rep + sigma_t.view(-1, 1, 1, 1) * noise,
+                                   rep + sigma_s.view(-1, 1, 1, 1) * noise, sigma_t, sigma_s)
+        teacher, student = teacher.float(), student.float()
         huber_c = 0.00054 * math.sqrt(student[0].numel())
         huber = ((student - teacher).flatten(1).pow(2).sum(1) + huber_c ** 2).sqrt() - huber_c
         loss = (weight * huber).mean()
@@ -145,20 +148,20 @@ def authors_train_step(net, frontend, c: CAEConfig, audio, seed: int = 0, lr: fl
     return step
 
 
-def lincae_decode(model: CAE, rep):
+def lincae_decode(model: CAE, rep, precision: str = "fp32"):
     model.eval()
 
     def decode():
-        with torch.no_grad():
+        with torch.no_grad(), autocast(rep.device, precision):
             return model.decode_rep(model.encoder(rep), steps=1, seed=0)
     return decode
 
 
-def authors_decode(net, rep, sigma_max: float):
+def authors_decode(net, rep, sigma_max: float, precision: str = "fp32"):
     net.eval()
 
     def decode():
-        with torch.no_grad():
+        with torch.no_grad(), autocast(rep.device, precision):
             z = net.encoder(rep)
             noise = torch.randn(rep.shape, generator=torch.Generator().manual_seed(0)).to(rep.device)
             return net.forward_generator(z, noise * sigma_max, sigma_max)
@@ -182,7 +185,8 @@ def time_pair(ours, theirs, repeats: int, warmup: int, device) -> tuple[list[flo
 
 
 # ---------------------------------------------------------------------------------------------- main
-def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profile: bool) -> list[dict]:
+def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profile: bool,
+            precision: str = "fp32", authors_precision: str = "fp32") -> list[dict]:
     torch.manual_seed(0)
     model = CAE.from_preset(name).to(device)
     c = model.config
@@ -199,14 +203,16 @@ def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profi
     assert z_ours.shape == z_theirs.shape, f"latent shapes differ: {z_ours.shape} vs {z_theirs.shape}"
     del z_ours, z_theirs
 
-    tasks = {"train": (lincae_train_step(model, audio), authors_train_step(net, model.frontend, c, audio)),
-             "decode": (lincae_decode(model, rep), authors_decode(net, rep, c.sigma_max))}
+    tasks = {"train": (lincae_train_step(model, audio, precision=precision),
+                       authors_train_step(net, model.frontend, c, audio, precision=authors_precision)),
+             "decode": (lincae_decode(model, rep, precision), authors_decode(net, rep, c.sigma_max, authors_precision))}
     rows = []
     for task, (ours, theirs) in tasks.items():
         for module in (model, net): module.train(task == "train")     # decode in eval mode, as at inference
         t_ours, t_theirs = time_pair(ours, theirs, repeats, warmup, device)
         m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
         row = dict(config=name, task=task, batch=batch, parameters=n_ours, warmup=warmup, repeats=repeats,
+                   precision=precision, authors_precision=authors_precision,
                    ours_s=m_ours, authors_s=m_theirs, ratio=m_ours / m_theirs,
                    ours_min_s=min(t_ours), authors_min_s=min(t_theirs),
                    pair_ratio_median=statistics.median(a / b for a, b in zip(t_ours, t_theirs)),
@@ -234,6 +240,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--device", default="cpu")
     p.add_argument("--profile", action="store_true", help="print profiler tables of each timed function")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="lincae's forward passes (bf16: autocast)")
+    p.add_argument("--authors-precision", default="fp32", choices=["fp32", "bf16"], help="the authors' forward passes")
     p.add_argument("--json", metavar="PATH", default=None,
                    help="results file (default bench/results/compare_authors_<device>.json)")
     a = p.parse_args(argv)
@@ -251,7 +259,7 @@ def main(argv=None):
         batch = a.batch_paper if name == "paper" else a.batch_tiny
         repeats = a.repeats if a.repeats is not None else REPEATS.get(name, 5)
         warmup = a.warmup if a.warmup is not None else WARMUP.get(name, 2)
-        rows += compare(gen, name, batch, repeats, warmup, device, a.profile)
+        rows += compare(gen, name, batch, repeats, warmup, device, a.profile, a.precision, a.authors_precision)
 
     print(f"\n{'config':<7}{'task':<8}{'batch':>6}{'ours (s)':>11}{'authors (s)':>13}{'ours/authors':>14}{'pairwise':>10}")
     for r in rows:

@@ -41,15 +41,22 @@ def random_audio(config, batch: int, device="cpu", seed: int = 0) -> torch.Tenso
     return (0.1 * torch.randn(batch, config.segment_samples, generator=g)).to(device)
 
 
-def lincae_train_step(model: CAE, audio: torch.Tensor, seed: int = 0, lr: float = 1e-4):
-    "A closure that runs one full training step of `model` on `audio` and returns the loss."
+def autocast(device, precision: str):
+    "The forward-pass context for `precision`: fp32 (none) or bf16 autocast on `device`."
+    if precision not in ("fp32", "bf16"): raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+    return torch.autocast(torch.device(device).type, torch.bfloat16, enabled=precision == "bf16")
+
+
+def lincae_train_step(model: CAE, audio: torch.Tensor, seed: int = 0, lr: float = 1e-4, precision: str = "fp32"):
+    "A closure that runs one full training step of `model` on `audio` (forward in `precision`) and returns the loss."
     opt = torch.optim.RAdam(model.parameters(), lr)
     gen = torch.Generator().manual_seed(seed)
     model.train()
 
     def step() -> float:
         rep = model.frontend.to_rep(audio)
-        loss, _ = consistency_loss(model, rep, model.encoder(rep), DELTA, gen)
+        with autocast(audio.device, precision):
+            loss, _ = consistency_loss(model, rep, model.encoder(rep), DELTA, gen)
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -12,7 +12,7 @@ import torch
 import torchaudio.functional as AF
 from tqdm.auto import tqdm
 from .train import pick_device
-from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma
+from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma, check_steps, make_generator
 
 # %% auto #0
 __all__ = ['PCM_SCALE', 'NOISE_BLOCK', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to', 'plan_chunks',
@@ -112,7 +112,7 @@ def positional_noise(seed: int, item: int, step: int, start: int, stop: int, bin
 @torch.no_grad()
 def sample_rep(model: CAE, z: torch.Tensor, noise, steps: int = 1) -> torch.Tensor:
     "Latents `[B, C, T]` → representation, with `noise(step)` giving the `[B, 2, bins, frames]` noise of each step."
-    if steps < 1: raise ValueError(f"steps must be ≥ 1, got {steps}")
+    check_steps(steps)
     c = model.config
     maps = model.upsampler(z)
     sigmas = karras_sigma(torch.linspace(1, 0, steps + 1), c).tolist()
@@ -242,7 +242,8 @@ def _decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int |
     frames, hop = self.latent_frames(length), self.latent_hop
     if z.shape[-1] < frames:
         raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples (they need {frames} frames)")
-    if steps < 1: raise InputError(f"steps must be ≥ 1, got {steps}")
+    try: check_steps(steps); make_generator(seed)           # steps an integer ≥ 1, seed None or an integer ≥ 0
+    except ValueError as e: raise InputError(str(e)) from None
     if seed is None: seed = int(torch.randint(0, 2 ** 62, (1,)))
     z = z[..., :frames]
     core, context = self.chunk_frames

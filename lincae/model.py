@@ -14,7 +14,7 @@ from .audio import Frontend
 # %% auto #0
 __all__ = ['PRESETS', 'CHECKPOINT_FORMAT', 'CAEConfig', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up',
            'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp', 'edm_scalings', 'UNet', 'CAE',
-           'check_audio_batch', 'make_generator', 'karras_sigma', 'count_parameters', 'parameter_table',
+           'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma', 'count_parameters', 'parameter_table',
            'CheckpointError', 'save_checkpoint', 'read_checkpoint']
 
 # %% ../nbs/02_model.ipynb #c005
@@ -304,10 +304,20 @@ CAE.encode, CAE.latent_frames = _encode, _latent_frames
 CAE.device = property(lambda self: next(self.parameters()).device)
 
 # %% ../nbs/02_model.ipynb #c031
+import numbers
+
 def make_generator(seed=None) -> torch.Generator | None:
     "A CPU `torch.Generator` from an int seed; a Generator passes through; None stays None (global RNG)."
     if seed is None or isinstance(seed, torch.Generator): return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return torch.Generator().manual_seed(int(seed))
+
+def check_steps(steps) -> int:
+    "Decoding steps must be an integer ≥ 1 (a clear error instead of one deep inside torch)."
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be an integer ≥ 1, got {steps!r}")
+    return steps
 
 def karras_sigma(i, c: CAEConfig):
     "Noise level at continuous index `i` ∈ [0, 1] (0 → σ_min, 1 → σ_max), Karras et al. spacing."
@@ -318,8 +328,8 @@ def karras_sigma(i, c: CAEConfig):
 @torch.no_grad()
 def _decode_rep(self: CAE, z: torch.Tensor, steps: int = 1, seed=None) -> torch.Tensor:
     "Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, `steps` consistency steps."
-    if steps < 1: raise ValueError(f"steps must be ≥ 1, got {steps}")
     c, gen = self.config, make_generator(seed)
+    check_steps(steps)
     z = z.to(self.device)
     maps = self.upsampler(z)
     shape = (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling)
@@ -336,7 +346,7 @@ def _decode(self: CAE, z: torch.Tensor, length: int, steps: int = 1, seed=None, 
     if self.frontend.frames_for(length) > frames:
         raise ValueError(f"{z.shape[-1]} latent frames cannot hold {length} samples (at most "
                          f"{frames * self.config.hop - self.frontend.lead})")
-    if steps < 1: raise ValueError(f"steps must be ≥ 1, got {steps}")
+    check_steps(steps)
     return self.frontend.decode_audio(self.decode_rep(z, steps, seed), length, clamp=clamp)
 
 CAE.decode_rep, CAE.decode = _decode_rep, torch.no_grad()(_decode)

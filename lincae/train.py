@@ -386,7 +386,7 @@ def parse_args(argv=None) -> TrainConfig:
     except ValueError as e: p.error(str(e))        # one line and exit status 2, as for any other bad flag
 
 def main(argv=None):
-    "Console script `lincae-train`."
+    "Console script `lincae-train` (also `python -m lincae.train`, which `torchrun -m` uses)."
     print(train(parse_args(argv)))
 
 # %% ../nbs/03_train.ipynb #aa56e2c0
@@ -401,3 +401,5 @@ def project_root(start=None) -> Path:
     "The nearest folder above `start` (default: cwd) holding `settings.ini`, else cwd."
     here = Path(start or Path.cwd()).resolve()
     return next((p for p in [here, *here.parents] if (p / "settings.ini").exists()), here)
+
+if __name__ == "__main__" and "__file__" in globals(): main()      # `python -m lincae.train`, `torchrun -m lincae.train`
