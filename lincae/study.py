@@ -17,11 +17,11 @@ __all__ = ['PAPER_NOISE', 'UNIFORM_10', 'VARIANTS', 'variant_config', 'train_com
            'collect', 'write_json', 'at_time', 'study_table', 'plot_study']
 
 # %% ../nbs/03a_study.ipynb #9d06f587
-PAPER_NOISE = dict(noise_distribution="lognormal", model_overrides=dict(sigma_max=80.0))
-UNIFORM_10 = dict(noise_distribution="uniform", model_overrides=dict(sigma_max=10.0))
-VARIANTS = {   # name -> TrainConfig fields changed from the base (the lin-cae method, 400 steps of batch 8, tiny preset)
+PAPER_NOISE = dict(noise_distribution="lognormal", lr=1e-3, model_overrides=dict(sigma_max=80.0))
+UNIFORM_10 = dict(noise_distribution="uniform", lr=1e-3, model_overrides=dict(sigma_max=10.0))
+VARIANTS = {   # name -> TrainConfig fields (over the base: lin-cae, 400 steps of batch 8, the tiny network)
     "paper recipe (log-normal σ, σ_max 80)": PAPER_NOISE,
-    "uniform σ index, σ_max 80":            dict(noise_distribution="uniform", model_overrides=dict(sigma_max=80.0)),
+    "uniform σ index, σ_max 80":            dict(noise_distribution="uniform", lr=1e-3, model_overrides=dict(sigma_max=80.0)),
     "uniform, σ_max 10":                    UNIFORM_10,
     "uniform, σ_max 10, lr 3e-3":           {**UNIFORM_10, "lr": 3e-3},
     "uniform, σ_max 10, batch 4":           {**UNIFORM_10, "batch_size": 4, "steps": 800},
@@ -93,13 +93,13 @@ def at_time(curve: list, key: str, seconds: float) -> float:
 
 def study_table(study: dict, seconds: float | None = None) -> list[dict]:
     """One row per variant: its held-out scores at `seconds` of training (default: the shortest run's length, so
-    that every variant is read at the same CPU time) and at its own end, best mel first."""
+    that every variant is read at the same CPU time) and at its own end, best final mel first."""
     curves = {n: v["validation"] for n, v in study["variants"].items() if v["validation"]}
     if seconds is None: seconds = min(c[-1]["train_seconds"] for c in curves.values())
     rows = [dict(variant=n, seconds=round(seconds), mel=at_time(c, "val_mel", seconds), mr_stft=at_time(c, "val_mr_stft", seconds),
                  si_sdr=at_time(c, "val_si_sdr", seconds), steps=c[-1]["step"], end_seconds=round(c[-1]["train_seconds"]),
                  end_mel=c[-1]["val_mel"], end_mr_stft=c[-1]["val_mr_stft"]) for n, c in curves.items()]
-    return sorted(rows, key=lambda r: (np.isnan(r["mel"]), r["mel"]))
+    return sorted(rows, key=lambda r: r["end_mel"])      # best at the end first: every run did the same work
 
 def plot_study(study: dict):
     "Held-out mel and MR-STFT distance against training CPU time, one line per variant."
