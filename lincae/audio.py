@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_audio.ipynb #c002
 from __future__ import annotations
-import math, os, tempfile
+import math, os, re, tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +34,15 @@ def check_finite(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
 def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
     "Load `path` as mono float32 `[samples]`, resampled to `sample_rate` if given. Returns (audio, rate)."
     path = Path(path)
+    if sample_rate is not None and (isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate < 1):
+        raise AudioError(f"{path}: sample_rate must be a positive integer, got {sample_rate!r}")
     if not path.is_file(): raise AudioError(f"{path}: no such audio file")
-    try: data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    try:
+        truncated = re.search(r"data : (\d+) \(should be (\d+)\)", sf.info(str(path)).extra_info)
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as e: raise AudioError(f"{path}: cannot read audio ({e})") from e
+    if truncated:       # libsndfile reads what is there; a cut file must not pass for a whole one
+        raise AudioError(f"{path}: truncated file: its header announces {truncated[1]} bytes of audio, it holds {truncated[2]}")
     audio = check_finite(torch.from_numpy(data.T.copy()).mean(0), str(path))
     if sample_rate is not None and rate != sample_rate:
         audio, rate = AF.resample(audio, rate, sample_rate), sample_rate
