@@ -26,6 +26,7 @@ import torch
 
 from lincae.consistency import consistency_loss
 from lincae.model import CAE, count_parameters
+from lincae.train import autocast_and_scaler
 
 WARMUP = 2
 DELTA = 0.05          # student/teacher index gap used for the timed step
@@ -42,9 +43,8 @@ def random_audio(config, batch: int, device="cpu", seed: int = 0) -> torch.Tenso
 
 
 def autocast(device, precision: str):
-    "The forward-pass context for `precision`: fp32 (none) or bf16 autocast on `device`."
-    if precision not in ("fp32", "bf16"): raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
-    return torch.autocast(torch.device(device).type, torch.bfloat16, enabled=precision == "bf16")
+    "The forward-pass context for `precision` ('fp32' or 'bf16'): lincae.train's own choice for that device."
+    return autocast_and_scaler(torch.device(device), precision)[0]
 
 
 def lincae_train_step(model: CAE, audio: torch.Tensor, seed: int = 0, lr: float = 1e-4, precision: str = "fp32"):

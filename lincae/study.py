@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import matplotlib.pyplot as plt
 from .train import TrainConfig, read_log
-from .audio import atomic_output
+from .evaluate import write_text_atomic
 
 # %% auto #0
 __all__ = ['PAPER_NOISE', 'UNIFORM_10', 'VARIANTS', 'variant_config', 'train_command', 'run_variants', 'training_seconds',
@@ -82,7 +82,7 @@ def collect(configs: dict, command: str = "") -> dict:
 
 def write_json(data: dict, path) -> Path:
     "Write `data` as indented JSON to `path`, atomically."
-    with atomic_output(path) as tmp: Path(tmp).write_text(json.dumps(data, indent=1))
+    write_text_atomic(Path(path), json.dumps(data, indent=1))
     return Path(path)
 
 # %% ../nbs/03a_study.ipynb #a4b48146

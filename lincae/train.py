@@ -18,7 +18,7 @@ from .consistency import consistency_loss, delta_schedule, NOISE_DISTRIBUTIONS
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds
 from .stems import StemFolderCrops
-from .metrics import mel_distance, mr_stft_distance, si_sdr
+from .evaluate import score_reconstruction
 
 # %% auto #0
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate', 'update_ema',
@@ -159,15 +159,13 @@ def validation_audio(sample_rate: int, songs: int = 6, seconds: float = 3.0) -> 
     "Mixtures `[songs, samples]` of the first `songs` held-out embedded songs: the fixed set every run is scored on."
     return torch.stack([synth_song(s, seconds, sample_rate)["mixture"] for s in song_seeds("eval")[:songs]])
 
-@torch.no_grad()
 def validate(model: CAE, audio: torch.Tensor, seed: int = 0) -> dict:
     "Mean mel and MR-STFT distance and SI-SDR of the 1-step decode of `audio` (noise fixed by `seed`) against `audio`."
     was_training = model.training
     model.eval()
-    decoded = model.decode(model.encode(audio), audio.shape[-1], steps=1, seed=seed).cpu()
+    scores = score_reconstruction(model, audio, steps=1, seed=seed)      # the evaluation's own reconstruction scores
     model.train(was_training)
-    return dict(val_mel=mel_distance(decoded, audio, model.config.sample_rate).mean().item(),
-                val_mr_stft=mr_stft_distance(decoded, audio).mean().item(), val_si_sdr=si_sdr(decoded, audio).mean().item())
+    return {f"val_{k}": float(np.mean(scores[k])) for k in ("mel", "mr_stft", "si_sdr")}
 
 # %% ../nbs/03_train.ipynb #c014
 def training_batch(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, gen: torch.Generator):
@@ -327,7 +325,7 @@ def train(config: TrainConfig) -> Path:
         done = step + 1
         if val_audio is not None and (done % cfg.validate_every == 0 or done == cfg.steps):
             t1 = time.perf_counter()
-            scores = validate(ema, val_audio.to(device))
+            scores = validate(ema, val_audio)           # CPU audio: encode moves it, decode returns CPU
             record = dict(step=done, train_seconds=train_seconds, **scores, val_seconds=time.perf_counter() - t1)
             log.write(json.dumps(record) + "\n"); log.flush(); bar.set_postfix(val_mel=f"{scores['val_mel']:.3g}")
         if rank == 0 and (done == cfg.steps or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0)):
