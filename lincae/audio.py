@@ -15,7 +15,7 @@ import torch.nn.functional as F
 import torchaudio.functional as AF
 
 # %% auto #0
-__all__ = ['AudioError', 'check_finite', 'load_audio', 'atomic_output', 'save_audio', 'Frontend', 'bandlimited_noise']
+__all__ = ['AudioError', 'check_finite', 'to_mono', 'load_audio', 'atomic_output', 'save_audio', 'Frontend', 'bandlimited_noise']
 
 # %% ../nbs/00_audio.ipynb #c005
 class AudioError(ValueError):
@@ -30,6 +30,19 @@ def check_finite(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
         raise AudioError(f"{what}: {bad} NaN/Inf samples")
     return audio
 
+# %% ../nbs/00_audio.ipynb #6fd16e0d
+import warnings
+
+def to_mono(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
+    "`[..., channels, samples]` → `[..., samples]` by averaging, warning when the channels cancel (opposite phase)."
+    if audio.ndim == 1: return audio
+    mono = audio.mean(-2)
+    if audio.shape[-2] == 1: return mono
+    kept = float((mono.pow(2).sum(-1) / audio.pow(2).mean(-2).sum(-1).clamp_min(1e-20)).min())   # the worst item of a batch
+    if kept < 0.1: warnings.warn(f"{what}: its channels cancel when averaged to mono (the mono mix keeps {kept:.1%} of "
+                                 "their energy; are they in opposite phase?)", stacklevel=2)
+    return mono
+
 # %% ../nbs/00_audio.ipynb #c007
 def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
     "Load `path` as mono float32 `[samples]`, resampled to `sample_rate` if given. Returns (audio, rate)."
@@ -43,7 +56,7 @@ def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]
     except Exception as e: raise AudioError(f"{path}: cannot read audio ({e})") from e
     if truncated:       # libsndfile reads what is there; a cut file must not pass for a whole one
         raise AudioError(f"{path}: truncated file: its header announces {truncated[1]} bytes of audio, it holds {truncated[2]}")
-    audio = check_finite(torch.from_numpy(data.T.copy()).mean(0), str(path))
+    audio = check_finite(to_mono(torch.from_numpy(data.T.copy()), str(path)), str(path))
     if sample_rate is not None and rate != sample_rate:
         audio, rate = AF.resample(audio, rate, sample_rate), sample_rate
     return audio, rate

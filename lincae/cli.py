@@ -16,21 +16,31 @@ from .model import CheckpointError, save_checkpoint
 from .inference import Autoencoder, InputError
 
 # %% auto #0
-__all__ = ['LATENT_FORMAT', 'USER_ERRORS', 'LatentFileError', 'save_latents', 'read_latents', 'latents_for', 'CLIError', 'note',
-           'read_input', 'check_output', 'load_model', 'encode_padded', 'cmd_encode', 'decode_to', 'cmd_decode',
-           'split_gains', 'cmd_mix', 'cmd_separate', 'build_parser', 'main']
+__all__ = ['LATENT_FORMAT', 'USER_ERRORS', 'LatentFileError', 'weights_fingerprint', 'save_latents', 'read_latents',
+           'latents_for', 'CLIError', 'note', 'read_input', 'check_output', 'load_model', 'encode_padded', 'cmd_encode',
+           'decode_to', 'cmd_decode', 'split_gains', 'cmd_mix', 'cmd_separate', 'integer_at_least', 'build_parser',
+           'main']
 
 # %% ../nbs/08a_cli.ipynb #825971dc
+import hashlib
 LATENT_FORMAT = "lincae-latents-1"
 
 class LatentFileError(ValueError):
     "A latent file that is missing, unreadable, not a lincae latent file, or made by another model; names the file."
 
+def weights_fingerprint(ae: Autoencoder) -> str:
+    "A short hash of the model's weights: latents say which checkpoint made them, not only which configuration."
+    h = hashlib.sha256()
+    for name, t in ae.model.state_dict().items():
+        h.update(name.encode()); h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
+
 def save_latents(path, latents: torch.Tensor, length: int, ae: Autoencoder, source=None) -> Path:
     "Write latents of `length` samples encoded by `ae` to `path`, atomically."
     return save_checkpoint({"format": LATENT_FORMAT, "latents": latents.detach().float().cpu().contiguous(),
                             "length": int(length), "sample_rate": ae.sample_rate, "latent_scale": ae.latent_scale,
-                            "model_config": asdict(ae.config), "source": str(source) if source else None}, path)
+                            "model_config": asdict(ae.config), "weights": weights_fingerprint(ae),
+                            "source": str(source) if source else None}, path)
 
 def read_latents(path) -> dict:
     "The contents of latent file `path`, checked."
@@ -48,12 +58,15 @@ def read_latents(path) -> dict:
 
 # %% ../nbs/08a_cli.ipynb #e7ca79ce
 def latents_for(payload: dict, ae: Autoencoder, path) -> torch.Tensor:
-    "The latents of `payload` in `ae`'s scale; error when they were made by a model of another configuration."
+    "The latents of `payload` in `ae`'s scale; error when they were made by another model (configuration or weights)."
     theirs, ours = payload.get("model_config") or {}, asdict(ae.config)
     if theirs != ours:
         diff = [f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in ours if theirs.get(k) != ours.get(k)]
         raise LatentFileError(f"{path}: encoded by a model of another configuration than the checkpoint "
                               f"({', '.join(diff[:4])}{', …' if len(diff) > 4 else ''}); decode with the checkpoint that encoded it")
+    if payload.get("weights") not in (None, weights_fingerprint(ae)):     # files written before fingerprints: trusted
+        raise LatentFileError(f"{path}: encoded by another checkpoint of the same configuration (other weights); "
+                              "decode with the checkpoint that encoded it")
     return payload["latents"] * (float(payload.get("latent_scale", 1.0)) / ae.latent_scale)
 
 # %% ../nbs/08a_cli.ipynb #491cd18a
@@ -143,6 +156,15 @@ def cmd_separate(args):
     decode_to(args, ae, ae.encode(mix, ae.sample_rate) - encode_padded(ae, accomp, len(mix)), len(mix))
 
 # %% ../nbs/08a_cli.ipynb #e46166af
+def integer_at_least(low: int):
+    "An argparse type: an integer ≥ `low`, checked when the command line is read (before any audio is encoded)."
+    def parse(text: str) -> int:
+        try: value = int(text)
+        except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < low: raise argparse.ArgumentTypeError(f"must be ≥ {low}, got {value}")
+        return value
+    return parse
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lincae", description="Encode, decode, mix and separate audio with a Lin-CAE checkpoint.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -150,10 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--ckpt", required=True, help="lincae checkpoint (e.g. runs/train-tiny/last.ckpt)")
     common.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1 …")
     common.add_argument("--chunk-seconds", type=float, default=10.0, help="long audio is processed in chunks of this length")
-    common.add_argument("--quiet", action="store_true", help="no progress bar or notes")
+    common.add_argument("--quiet", action="store_true", help="no progress bar, notes or warnings (errors still print)")
     decoding = argparse.ArgumentParser(add_help=False)
-    decoding.add_argument("--steps", type=int, default=1, help="consistency decoding steps (default 1)")
-    decoding.add_argument("--seed", type=int, default=0, help="seed of the decoder's noise (default 0)")
+    decoding.add_argument("--steps", type=integer_at_least(1), default=1, help="consistency decoding steps (default 1)")
+    decoding.add_argument("--seed", type=integer_at_least(0), default=0, help="seed of the decoder's noise (default 0)")
     c = sub.add_parser("encode", parents=[common], help="audio file → latent file (.pt)")
     c.add_argument("input"); c.add_argument("output"); c.set_defaults(run=cmd_encode)
     c = sub.add_parser("decode", parents=[common, decoding], help="latent file (.pt) → audio file")
@@ -176,7 +198,7 @@ def main(argv=None) -> int:
     except SystemExit as e: return int(e.code or 0)
     if args.chunk_seconds <= 0: parser.print_usage(sys.stderr); print("lincae: error: --chunk-seconds must be > 0", file=sys.stderr); return 2
     with warnings.catch_warnings():
-        warnings.simplefilter("always")
+        warnings.simplefilter("ignore" if args.quiet else "always")
         warnings.showwarning = lambda message, *a, **k: print(f"lincae: warning: {message}", file=sys.stderr)
         try: args.run(args)
         except USER_ERRORS as e:

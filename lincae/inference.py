@@ -12,11 +12,13 @@ import torch
 import torchaudio.functional as AF
 from tqdm.auto import tqdm
 from .train import pick_device
+from .audio import to_mono
 from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma, check_steps, make_generator
 
 # %% auto #0
 __all__ = ['PCM_SCALE', 'NOISE_BLOCK', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to', 'plan_chunks',
-           'crossfade_weights', 'block_seed', 'positional_noise', 'sample_rep', 'Autoencoder', 'fit_latent_scale']
+           'crossfade_weights', 'block_seed', 'positional_noise', 'sample_rep', 'is_positive_number', 'Autoencoder',
+           'fit_latent_scale']
 
 # %% ../nbs/08_inference.ipynb #50b6b943
 class InputError(ValueError):
@@ -44,18 +46,18 @@ def to_batch(audio: torch.Tensor, batched: bool = False) -> torch.Tensor:
         if shape[-2] > shape[-1]:
             raise InputError(f"audio of shape {shape} has more channels than samples: pass [channels, samples] "
                              "(transpose soundfile's [samples, channels])")
-        audio = audio.mean(-2)
+        audio = to_mono(audio)
     audio = audio if batched else audio[None]
     if audio.shape[-1] == 0: raise InputError(f"audio is empty (shape {shape})")
     return audio
 
 # %% ../nbs/08_inference.ipynb #2d6cc908
-def check_values(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
-    "Raise on NaN/Inf; warn when the peak exceeds ±1."
+def check_values(audio: torch.Tensor, what: str = "audio", peak_warning: bool = True) -> torch.Tensor:
+    "Raise on NaN/Inf; warn when audio peaks beyond ±1 (latents pass `peak_warning=False`: their range says nothing of clipping)."
     finite = torch.isfinite(audio)
     if not finite.all(): raise InputError(f"{what} holds {int((~finite).sum())} NaN/Inf values")
     peak = float(audio.abs().max())
-    if peak > 1: warnings.warn(f"{what} peaks at {peak:.3g}, beyond ±1: the model was trained on audio in [-1, 1] "
+    if peak_warning and peak > 1: warnings.warn(f"{what} peaks at {peak:.3g}, beyond ±1: the model was trained on audio in [-1, 1] "
                                "and its output is clamped there; consider normalising", stacklevel=3)
     return audio
 
@@ -121,12 +123,19 @@ def sample_rep(model: CAE, z: torch.Tensor, noise, steps: int = 1) -> torch.Tens
         x = model.denoise(x + noise(k) * math.sqrt(sigma ** 2 - c.sigma_min ** 2), sigma, maps=maps)
     return x
 
+# %% ../nbs/08_inference.ipynb #96ca85af
+import numbers
+
+def is_positive_number(x) -> bool:
+    "A finite real number > 0 (not a bool, not a string, not NaN)."
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
 # %% ../nbs/08_inference.ipynb #aed01add
 class Autoencoder:
     "A `CAE` for inference on audio of any length: `encode(audio, sample_rate)`, `decode(latents, length)`."
     def __init__(self, model: CAE, latent_scale: float = 1.0, chunk_seconds: float = 10.0, overlap_seconds: float = 1.0,
                  batch_size: int | None = None, progress: bool = False, path=None):
-        if not latent_scale > 0 or not math.isfinite(latent_scale): raise ValueError(f"latent_scale must be a positive number, got {latent_scale}")
+        if not is_positive_number(latent_scale): raise ValueError(f"latent_scale must be a positive finite number, got {latent_scale!r}")
         if not 0 < overlap_seconds <= chunk_seconds: raise ValueError(f"need 0 < overlap_seconds ≤ chunk_seconds, got {overlap_seconds}, {chunk_seconds}")
         if batch_size is not None and batch_size < 1: raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.model, self.latent_scale, self.path = model.eval(), float(latent_scale), path
@@ -155,7 +164,10 @@ def _load(cls, path, device="auto", weights: str = "auto", **options) -> Autoenc
     "An `Autoencoder` from lincae checkpoint `path` (`weights`: 'auto' = EMA if present, 'ema' or 'model')."
     payload = read_checkpoint(path)
     model = CAE.from_payload(payload, path, weights).to(pick_device(device))     # one read: the scale is in it too
-    return cls(model, latent_scale=float(payload.get("latent_scale") or 1.0), path=Path(path), **options)
+    scale = payload.get("latent_scale", None)
+    if scale is not None and not is_positive_number(scale):
+        raise CheckpointError(f"{path}: its latent_scale {scale!r} is not a positive number; refit it with fit_latent_scale")
+    return cls(model, latent_scale=1.0 if scale is None else float(scale), path=Path(path), **options)
 
 Autoencoder.load = _load
 
@@ -220,7 +232,7 @@ def _check_latents(self: Autoencoder, latents, batched: bool) -> torch.Tensor:
         raise InputError(f"latents must be [{'batch, ' if batched else ''}{self.latent_channels}, frames] for this model, "
                          f"got shape {tuple(latents.shape)}" + ("" if batched else " (batched=True for batches)"))
     if latents.shape[-1] == 0: raise InputError("latents are empty (0 frames)")
-    return check_values(latents.float(), "latents")
+    return check_values(latents.float(), "latents", peak_warning=False)
 
 @torch.no_grad()
 def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, seed: int) -> torch.Tensor:

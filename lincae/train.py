@@ -21,12 +21,12 @@ from .stems import StemFolderCrops
 from .evaluate import score_reconstruction
 
 # %% auto #0
-__all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate', 'update_ema',
-           'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate', 'training_batch',
-           'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint', 'check_same_run',
-           'remove_stale_temporaries', 'pick_device', 'setup_processes', 'average_gradients', 'check_ranks_agree',
-           'cpu_has_fast_bf16', 'autocast_and_scaler', 'train', 'read_log', 'plot_log', 'parse_args', 'main',
-           'export_model', 'project_root']
+__all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
+           'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
+           'training_batch', 'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint',
+           'check_same_run', 'remove_stale_temporaries', 'pick_device', 'setup_processes', 'average_gradients',
+           'check_ranks_agree', 'cpu_has_fast_bf16', 'autocast_and_scaler', 'train', 'read_log', 'plot_log',
+           'parse_args', 'main', 'export_model', 'project_root']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -202,12 +202,17 @@ def latest_checkpoint(run: Path) -> dict | None:
         except CheckpointError as e: print(f"warning: skipping {e}", file=sys.stderr)
     return max(found, key=lambda p: p["step"], default=None)
 
+OPERATIONAL_FIELDS = {"out_dir", "resume", "log_every", "validate_every", "validation_songs", "checkpoint_every",
+                      "keep_checkpoints", "device", "data_workers"}   # may change on resume: the weights do not depend on them
+
 def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
-    "Refuse to resume a checkpoint of another method, preset or network: continuing it would mislabel the run."
-    old = saved.get("train_config") or {}
-    for key in ("method", "model"):
-        if key in old and old[key] != getattr(cfg, key):
-            raise ValueError(f"{run}: holds a {key}={old[key]!r} run, not {getattr(cfg, key)!r}; choose another out_dir")
+    """Refuse to resume a checkpoint trained with other settings (method, steps, lr, …) or another network: continuing
+    it would splice two recipes and label the result with the second."""
+    old, new = saved.get("train_config") or {}, asdict(cfg)
+    changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS and old[k] != new[k]]
+    if changed:
+        said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
+        raise ValueError(f"{run}: holds a run trained with {said}; resume with its settings or choose another out_dir")
     if saved.get("model_config") not in (None, asdict(model_config)):
         raise ValueError(f"{run}: holds a run of another network configuration; choose another out_dir")
 
