@@ -30,6 +30,11 @@ Exact command (from the repository root; about 2 min on 2 CPU cores):
 
     .venv/bin/python bench/compare_authors.py --configs paper tiny --batch-paper 2 --batch-tiny 8 --json bench/results/compare_authors_cpu.json
 
+`--channels-last` and `--compile` apply to lincae's side only (its inputs and model in channels_last memory format;
+`torch.compile` of its encoder and U-Net, compiled during two extra warm-up calls); `--flops` counts lincae's FLOPs
+per call with `torch.utils.flop_counter` (on the eager model) and reports its achieved TFLOP/s. bench/gpu_run.py
+uses all three on a GPU.
+
 Add `--profile` to print torch.profiler tables (top ops by self time) of one call of each timed function;
 `--device cuda` runs on a GPU (results default to bench/results/compare_authors_cuda.json).
 """
@@ -55,7 +60,8 @@ from lincae.consistency import karras_sigma, sample_noise_index
 from lincae.model import CAE, CAEConfig, count_parameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from train_step import DELTA, autocast, environment, lincae_train_step, profile_table, random_audio, sync, write_json  # noqa: E402
+from train_step import (DELTA, autocast, count_flops, environment, lincae_train_step, profile_table,  # noqa: E402
+                        random_audio, sync, write_json)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DEPS = ROOT / ".bench-deps"
@@ -84,6 +90,7 @@ def _import_generator():
 
 def authors_generator_module():
     "The authors' `generator` module, installing `linear-cae` into `.bench-deps` first if needed."
+    if "linear_cae.components.generator" in sys.modules: return sys.modules["linear_cae.components.generator"]
     if importlib.util.find_spec("linear_cae") is None:
         if str(BENCH_DEPS) not in sys.path: sys.path.append(str(BENCH_DEPS))
         importlib.invalidate_caches()
@@ -148,8 +155,9 @@ def authors_train_step(net, frontend, c: CAEConfig, audio, seed: int = 0, lr: fl
     return step
 
 
-def lincae_decode(model: CAE, rep, precision: str = "fp32"):
+def lincae_decode(model: CAE, rep, precision: str = "fp32", channels_last: bool = False):
     model.eval()
+    if channels_last: rep = rep.contiguous(memory_format=torch.channels_last)
 
     def decode():
         with torch.no_grad(), autocast(rep.device, precision):
@@ -186,7 +194,8 @@ def time_pair(ours, theirs, repeats: int, warmup: int, device) -> tuple[list[flo
 
 # ---------------------------------------------------------------------------------------------- main
 def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profile: bool,
-            precision: str = "fp32", authors_precision: str = "fp32") -> list[dict]:
+            precision: str = "fp32", authors_precision: str = "fp32", channels_last: bool = False,
+            compile: bool = False, flops: bool = False) -> list[dict]:
     torch.manual_seed(0)
     model = CAE.from_preset(name).to(device)
     c = model.config
@@ -203,16 +212,25 @@ def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profi
     assert z_ours.shape == z_theirs.shape, f"latent shapes differ: {z_ours.shape} vs {z_theirs.shape}"
     del z_ours, z_theirs
 
-    tasks = {"train": (lincae_train_step(model, audio, precision=precision),
+    if channels_last: model = model.to(memory_format=torch.channels_last)
+    tasks = {"train": (lincae_train_step(model, audio, precision=precision, channels_last=channels_last),
                        authors_train_step(net, model.frontend, c, audio, precision=authors_precision)),
-             "decode": (lincae_decode(model, rep, precision), authors_decode(net, rep, c.sigma_max, authors_precision))}
+             "decode": (lincae_decode(model, rep, precision, channels_last),
+                        authors_decode(net, rep, c.sigma_max, authors_precision))}
+    counted = {}
+    if flops:       # counted on the eager model, before any compilation
+        for task, (ours, _) in tasks.items():
+            model.train(task == "train"); counted[task] = count_flops(ours)
+    if compile:     # the encoder and the U-Net, where the time goes; the first calls (warm-up) compile
+        model.encoder, model.unet = torch.compile(model.encoder), torch.compile(model.unet)
     rows = []
     for task, (ours, theirs) in tasks.items():
         for module in (model, net): module.train(task == "train")     # decode in eval mode, as at inference
-        t_ours, t_theirs = time_pair(ours, theirs, repeats, warmup, device)
+        t_ours, t_theirs = time_pair(ours, theirs, repeats, warmup + 2 * compile, device)
         m_ours, m_theirs = statistics.median(t_ours), statistics.median(t_theirs)
         row = dict(config=name, task=task, batch=batch, parameters=n_ours, warmup=warmup, repeats=repeats,
-                   precision=precision, authors_precision=authors_precision,
+                   precision=precision, authors_precision=authors_precision, channels_last=channels_last,
+                   compile=compile, flops=counted.get(task), tflops=counted[task] / m_ours / 1e12 if task in counted else None,
                    ours_s=m_ours, authors_s=m_theirs, ratio=m_ours / m_theirs,
                    ours_min_s=min(t_ours), authors_min_s=min(t_theirs),
                    pair_ratio_median=statistics.median(a / b for a, b in zip(t_ours, t_theirs)),
@@ -220,7 +238,8 @@ def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profi
         rows.append(row)
         print(f"{task:>6}: lincae {m_ours:8.3f} s   authors {m_theirs:8.3f} s   ratio {row['ratio']:.3f} "
               f"(pairwise {row['pair_ratio_median']:.3f})   "
-              f"(lincae {' '.join(f'{t:.3f}' for t in t_ours)} | authors {' '.join(f'{t:.3f}' for t in t_theirs)})")
+              f"(lincae {' '.join(f'{t:.3f}' for t in t_ours)} | authors {' '.join(f'{t:.3f}' for t in t_theirs)})"
+              + (f"   lincae {row['tflops']:.2f} TFLOP/s" if row["tflops"] else ""))
         if profile:
             for who, fn in (("lincae", ours), ("authors", theirs)):
                 print(f"\n-- profile {name} {task} {who} (one call, top ops by self time)\n")
@@ -242,6 +261,9 @@ def main(argv=None):
     p.add_argument("--profile", action="store_true", help="print profiler tables of each timed function")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"], help="lincae's forward passes (bf16: autocast)")
     p.add_argument("--authors-precision", default="fp32", choices=["fp32", "bf16"], help="the authors' forward passes")
+    p.add_argument("--channels-last", action="store_true", help="lincae's model and inputs in channels_last memory format")
+    p.add_argument("--compile", action="store_true", help="torch.compile lincae's encoder and U-Net (warm-up compiles)")
+    p.add_argument("--flops", action="store_true", help="count lincae's FLOPs per call and report TFLOP/s")
     p.add_argument("--json", metavar="PATH", default=None,
                    help="results file (default bench/results/compare_authors_<device>.json)")
     a = p.parse_args(argv)
@@ -259,7 +281,8 @@ def main(argv=None):
         batch = a.batch_paper if name == "paper" else a.batch_tiny
         repeats = a.repeats if a.repeats is not None else REPEATS.get(name, 5)
         warmup = a.warmup if a.warmup is not None else WARMUP.get(name, 2)
-        rows += compare(gen, name, batch, repeats, warmup, device, a.profile, a.precision, a.authors_precision)
+        rows += compare(gen, name, batch, repeats, warmup, device, a.profile, a.precision, a.authors_precision,
+                        a.channels_last, a.compile, a.flops)
 
     print(f"\n{'config':<7}{'task':<8}{'batch':>6}{'ours (s)':>11}{'authors (s)':>13}{'ours/authors':>14}{'pairwise':>10}")
     for r in rows:

@@ -21,7 +21,8 @@ import torch
 
 from lincae.consistency import consistency_loss, delta_schedule
 from lincae.model import CAE
-from lincae.train import (TrainConfig, autocast_and_scaler, batches, make_dataset, step_generator, training_loss,
+from lincae.runtime import autocast_and_scaler
+from lincae.train import (TrainConfig, batches, make_dataset, step_generator, training_loss,
                           update_ema)
 
 

@@ -26,7 +26,7 @@ import torch
 
 from lincae.consistency import consistency_loss
 from lincae.model import CAE, count_parameters
-from lincae.train import autocast_and_scaler
+from lincae.runtime import autocast_and_scaler
 
 WARMUP = 2
 DELTA = 0.05          # student/teacher index gap used for the timed step
@@ -47,7 +47,8 @@ def autocast(device, precision: str):
     return autocast_and_scaler(torch.device(device), precision)[0]
 
 
-def lincae_train_step(model: CAE, audio: torch.Tensor, seed: int = 0, lr: float = 1e-4, precision: str = "fp32"):
+def lincae_train_step(model: CAE, audio: torch.Tensor, seed: int = 0, lr: float = 1e-4, precision: str = "fp32",
+                      channels_last: bool = False):
     "A closure that runs one full training step of `model` on `audio` (forward in `precision`) and returns the loss."
     opt = torch.optim.RAdam(model.parameters(), lr)
     gen = torch.Generator().manual_seed(seed)
@@ -55,6 +56,7 @@ def lincae_train_step(model: CAE, audio: torch.Tensor, seed: int = 0, lr: float 
 
     def step() -> float:
         rep = model.frontend.to_rep(audio)
+        if channels_last: rep = rep.contiguous(memory_format=torch.channels_last)
         with autocast(audio.device, precision):
             loss, _ = consistency_loss(model, rep, model.encoder(rep), DELTA, gen)
         opt.zero_grad()
@@ -75,6 +77,13 @@ def time_calls(fn, repeats: int, warmup: int, device="cpu") -> list[float]:
         sync(device)
         times.append(time.perf_counter() - t0)
     return times
+
+
+def count_flops(fn) -> int:
+    "Floating-point operations of one call of `fn` (matmuls and convolutions, forward and backward: torch's counter)."
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False) as counter: fn()
+    return counter.get_total_flops()
 
 
 def profile_table(fn, device="cpu", rows: int = 25) -> str:

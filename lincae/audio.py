@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 import torchaudio.functional as AF
 
@@ -116,49 +117,53 @@ class Frontend:
     def window(self, device=None): return torch.hann_window(self.n_fft, device=device)
 
 # %% ../nbs/00_audio.ipynb #c015
-def _segment_samples(self: Frontend, frames: int) -> int:
+@patch
+def segment_samples(self: Frontend, frames: int) -> int:
     "Samples in a segment that yields exactly `frames` frames."
     return frames * self.hop + self.lead
 
-def _frames_for(self: Frontend, length: int) -> int:
+@patch
+def frames_for(self: Frontend, length: int) -> int:
     "Frames (a multiple of `frame_multiple`) whose full-overlap region covers `length` samples."
     frames = math.ceil((length + self.lead) / self.hop)
     return math.ceil(frames / self.frame_multiple) * self.frame_multiple
 
-def _frame_count(self: Frontend, samples: int) -> int:
+@patch
+def frame_count(self: Frontend, samples: int) -> int:
     "Frames the STFT yields for `samples` input samples."
     return max(0, (samples - self.n_fft) // self.hop + 1)
 
-Frontend.segment_samples, Frontend.frames_for, Frontend.frame_count = _segment_samples, _frames_for, _frame_count
-
 # %% ../nbs/00_audio.ipynb #c017
-def _pad(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
+@patch
+def pad(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
     "Pad `[..., T]` with `lead` zeros in front and zeros behind up to `segment_samples(frames_for(T))`."
     length = audio.shape[-1]
     total = self.segment_samples(self.frames_for(length))
     return F.pad(audio, (self.lead, total - self.lead - length))
 
-def _trim(self: Frontend, audio: torch.Tensor, length: int) -> torch.Tensor:
+@patch
+def trim(self: Frontend, audio: torch.Tensor, length: int) -> torch.Tensor:
     "Undo `pad`: the `length` samples that follow the `lead`."
     if audio.shape[-1] < self.lead + length:
         raise ValueError(f"cannot trim {length} samples from {audio.shape[-1]} (needs {self.lead + length})")
     return audio[..., self.lead:self.lead + length]
 
-Frontend.pad, Frontend.trim = _pad, _trim
-
 # %% ../nbs/00_audio.ipynb #c020
-def _to_rep(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
+@patch
+def to_rep(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
     "Waveform `[B, T]` (already padded) → compressed complex STFT `[B, 2, bins, frames]`."
     spec = torch.stft(audio.float(), self.n_fft, self.hop, window=self.window(audio.device),
                       center=False, return_complex=True)[:, :self.bins]
     spec = self.beta * spec.abs().pow(self.alpha) * torch.exp(1j * spec.angle())
     return torch.stack([spec.real, spec.imag], 1)
 
+@patch
 def _ola_norm(self: Frontend, device=None) -> torch.Tensor:
     "Steady-state overlap-add gain of the squared window, one value per position inside a hop."
     return self.window(device).pow(2).reshape(self.n_fft_factor, self.hop).sum(0)
 
-def _to_wave(self: Frontend, rep: torch.Tensor, clamp: bool = True) -> torch.Tensor:
+@patch
+def to_wave(self: Frontend, rep: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     "Compressed complex STFT `[B, 2, bins, frames]` → waveform `[B, frames·hop + lead]`."
     rep = rep.float()
     mag = (torch.hypot(rep[:, 0], rep[:, 1]) / self.beta).pow(1 / self.alpha)
@@ -170,18 +175,16 @@ def _to_wave(self: Frontend, rep: torch.Tensor, clamp: bool = True) -> torch.Ten
     wave = wave / self._ola_norm(rep.device).repeat(wave.shape[-1] // self.hop + 1)[:wave.shape[-1]]
     return wave.clamp(-1, 1) if clamp else wave
 
-Frontend.to_rep, Frontend._ola_norm, Frontend.to_wave = _to_rep, _ola_norm, _to_wave
-
 # %% ../nbs/00_audio.ipynb #c022
-def _encode_audio(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
+@patch
+def encode_audio(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
     "Any-length waveform `[B, T]` → representation with `frames_for(T)` frames."
     return self.to_rep(self.pad(audio))
 
-def _decode_audio(self: Frontend, rep: torch.Tensor, length: int, clamp: bool = True) -> torch.Tensor:
+@patch
+def decode_audio(self: Frontend, rep: torch.Tensor, length: int, clamp: bool = True) -> torch.Tensor:
     "Representation → waveform trimmed to exactly `length` samples."
     return self.trim(self.to_wave(rep, clamp), length)
-
-Frontend.encode_audio, Frontend.decode_audio = _encode_audio, _decode_audio
 
 # %% ../nbs/00_audio.ipynb #c026
 def bandlimited_noise(shape, cutoff: float = 0.9, seed: int = 0) -> torch.Tensor:

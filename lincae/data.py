@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 import numpy as np
 import torch
+from fastcore.basics import patch
 from scipy import signal as sps
 
 # %% auto #0
@@ -519,6 +520,7 @@ class StemCrops(torch.utils.data.Dataset):
     def __len__(self) -> int: return self.length
 
 # %% ../nbs/01_data.ipynb #c074
+@patch
 def _block_songs(self: StemCrops, block: int) -> tuple[np.ndarray, np.ndarray]:
     "The song seeds drawn for `block` and, for each position in the block, the pool index it uses."
     g = np.random.default_rng([self.seed, 1, block])
@@ -526,6 +528,7 @@ def _block_songs(self: StemCrops, block: int) -> tuple[np.ndarray, np.ndarray]:
     pool = g.choice(len(self.seeds), size=P, replace=len(self.seeds) < P)
     return np.array([self.seeds[int(i)] for i in pool]), g.permutation(P * self.crops_per_song) % P
 
+@patch
 def _crop(self: StemCrops, g: np.random.Generator, kind: str, song_seed: int):
     stems = cached_stems(song_seed, self.song_seconds, self.sample_rate, self.cache_songs)
     start = int(g.integers(0, stems.shape[1] - self.crop_samples + 1))
@@ -539,10 +542,9 @@ def _crop(self: StemCrops, g: np.random.Generator, kind: str, song_seed: int):
     for i in use[1:]: audio = audio + crop[i]
     return audio, start, use
 
-StemCrops._block_songs, StemCrops._crop = _block_songs, _crop
-
 # %% ../nbs/01_data.ipynb #c075
-def _getitem(self: StemCrops, idx: int):
+@patch
+def __getitem__(self: StemCrops, idx: int):
     if not -self.length <= idx < self.length: raise IndexError(f"index {idx} out of range for {self.length} items")
     idx = int(idx) % self.length
     g = np.random.default_rng([self.seed, 0, idx])
@@ -558,5 +560,3 @@ def _getitem(self: StemCrops, idx: int):
         song_seed = int(pool[int(g.integers(len(pool)))])
     raise RuntimeError(f"StemCrops: no crop with RMS >= silence_rms={self.silence_rms} for item {idx} of split "
                        f"{self.split!r} in {self.max_tries} tries; lower silence_rms or lengthen crop_samples")
-
-StemCrops.__getitem__ = _getitem

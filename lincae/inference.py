@@ -9,16 +9,16 @@ from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.basics import patch
 import torchaudio.functional as AF
 from tqdm.auto import tqdm
-from .train import pick_device
+from .runtime import pick_device
 from .audio import to_mono
-from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma, check_steps, make_generator
+from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma, check_steps, make_generator, positional_noise
 
 # %% auto #0
-__all__ = ['PCM_SCALE', 'NOISE_BLOCK', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to', 'plan_chunks',
-           'crossfade_weights', 'block_seed', 'positional_noise', 'sample_rep', 'is_positive_number', 'Autoencoder',
-           'fit_latent_scale']
+__all__ = ['PCM_SCALE', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to', 'plan_chunks',
+           'crossfade_weights', 'is_positive_number', 'Autoencoder', 'fit_latent_scale']
 
 # %% ../nbs/08_inference.ipynb #50b6b943
 class InputError(ValueError):
@@ -96,33 +96,6 @@ def crossfade_weights(start: int, stop: int, core_start: int, core_stop: int, fa
     if not last: w = w * (1 - ramp((pos - (core_stop - fade / 2)) / fade))
     return w.float()
 
-# %% ../nbs/08_inference.ipynb #2b2fe046
-NOISE_BLOCK = 128    # STFT frames per independently seeded noise block
-
-def block_seed(*keys: int) -> int:
-    "A 63-bit generator seed mixed from integer keys."
-    return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(2, np.uint64)[0] >> np.uint64(1))
-
-def positional_noise(seed: int, item: int, step: int, start: int, stop: int, bins: int) -> torch.Tensor:
-    "Standard normal noise `[2, bins, stop - start]` for STFT frames `[start, stop)` of batch `item`, decoding `step`."
-    first, last = start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK
-    blocks = [torch.randn(2, bins, NOISE_BLOCK, generator=torch.Generator().manual_seed(block_seed(seed, item, step, b)))
-              for b in range(first, last + 1)]
-    return torch.cat(blocks, -1)[..., start - first * NOISE_BLOCK: stop - first * NOISE_BLOCK]
-
-# %% ../nbs/08_inference.ipynb #271e4c91
-@torch.no_grad()
-def sample_rep(model: CAE, z: torch.Tensor, noise, steps: int = 1) -> torch.Tensor:
-    "Latents `[B, C, T]` → representation, with `noise(step)` giving the `[B, 2, bins, frames]` noise of each step."
-    check_steps(steps)
-    c = model.config
-    maps = model.upsampler(z)
-    sigmas = karras_sigma(torch.linspace(1, 0, steps + 1), c).tolist()
-    x = model.denoise(noise(0) * sigmas[0], sigmas[0], maps=maps)
-    for k, sigma in enumerate(sigmas[1:-1], 1):
-        x = model.denoise(x + noise(k) * math.sqrt(sigma ** 2 - c.sigma_min ** 2), sigma, maps=maps)
-    return x
-
 # %% ../nbs/08_inference.ipynb #96ca85af
 import numbers
 
@@ -159,8 +132,8 @@ class Autoencoder:
         return max(context, round(self.chunk_seconds * rate)), context
 
 # %% ../nbs/08_inference.ipynb #f7c9dc76
-@classmethod
-def _load(cls, path, device="auto", weights: str = "auto", **options) -> Autoencoder:
+@patch(cls_method=True)
+def load(cls: Autoencoder, path, device="auto", weights: str = "auto", **options) -> Autoencoder:
     "An `Autoencoder` from lincae checkpoint `path` (`weights`: 'auto' = EMA if present, 'ema' or 'model')."
     payload = read_checkpoint(path)
     model = CAE.from_payload(payload, path, weights).to(pick_device(device))     # one read: the scale is in it too
@@ -169,20 +142,17 @@ def _load(cls, path, device="auto", weights: str = "auto", **options) -> Autoenc
         raise CheckpointError(f"{path}: its latent_scale {scale!r} is not a positive number; refit it with fit_latent_scale")
     return cls(model, latent_scale=1.0 if scale is None else float(scale), path=Path(path), **options)
 
-Autoencoder.load = _load
-
 # %% ../nbs/08_inference.ipynb #526f7b01
-@classmethod
-def _from_released(cls, folder, device="auto", **options) -> Autoencoder:
+@patch(cls_method=True)
+def from_released(cls: Autoencoder, folder, device="auto", **options) -> Autoencoder:
     "An `Autoencoder` from a folder holding one of the authors' released checkpoints (see `lincae.released`)."
     from lincae.released import load_released     # imported here: the module is optional for everything else
     model, factor = load_released(folder)
     # the authors MULTIPLY latents by their factor (15 / 33 / 40); our latent_scale DIVIDES: the same latents
     return cls(model.to(pick_device(device)), latent_scale=1.0 / factor, path=Path(folder), **options)
 
-Autoencoder.from_released = _from_released
-
 # %% ../nbs/08_inference.ipynb #074d40f1
+@patch
 def _batches(self: Autoencoder, jobs: list, desc: str):
     "Group `jobs` (dicts with a 'size' key) into lists of equal size, at most `batch_size` each; with a progress bar."
     size = self.batch_size or (1 if self.device.type == "cpu" else 4)
@@ -191,10 +161,12 @@ def _batches(self: Autoencoder, jobs: list, desc: str):
     batches = [g[i:i + size] for g in groups.values() for i in range(0, len(g), size)]
     return tqdm(batches, desc=desc, unit="batch", disable=not self.progress or len(batches) <= 1, leave=False)
 
+@patch
 def _prepare(self: Autoencoder, audio, sample_rate: int, batched: bool) -> torch.Tensor:
     audio = to_batch(as_float_audio(audio), batched)
     return check_values(resample_to(check_values(audio), sample_rate, self.sample_rate))
 
+@patch
 @torch.no_grad()
 def _encode_raw(self: Autoencoder, audio: torch.Tensor) -> torch.Tensor:
     "Mono batch `[B, samples]` at the model's rate → unscaled latents `[B, C, latent_frames]` (on the CPU)."
@@ -214,15 +186,15 @@ def _encode_raw(self: Autoencoder, audio: torch.Tensor) -> torch.Tensor:
             out[j["item"], :, a:b] += zj[:, :b - a] * w
     return out
 
-def _encode(self: Autoencoder, audio, sample_rate: int, batched: bool = False) -> torch.Tensor:
+@patch
+def encode(self: Autoencoder, audio, sample_rate: int, batched: bool = False) -> torch.Tensor:
     """Audio → latents / `latent_scale`: `[samples]` or `[channels, samples]` → `[C, frames]`;
     with `batched=True`, `[batch, samples]` or `[batch, channels, samples]` → `[batch, C, frames]`."""
     z = self._encode_raw(self._prepare(audio, sample_rate, batched)) / self.latent_scale
     return z if batched else z[0]
 
-Autoencoder._batches, Autoencoder._prepare, Autoencoder._encode_raw, Autoencoder.encode = _batches, _prepare, _encode_raw, _encode
-
 # %% ../nbs/08_inference.ipynb #d6d8228f
+@patch
 def _check_latents(self: Autoencoder, latents, batched: bool) -> torch.Tensor:
     if isinstance(latents, np.ndarray): latents = torch.from_numpy(np.ascontiguousarray(latents))
     if not isinstance(latents, torch.Tensor) or not latents.is_floating_point():
@@ -234,6 +206,7 @@ def _check_latents(self: Autoencoder, latents, batched: bool) -> torch.Tensor:
     if latents.shape[-1] == 0: raise InputError("latents are empty (0 frames)")
     return check_values(latents.float(), "latents", peak_warning=False)
 
+@patch
 @torch.no_grad()
 def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, seed: int) -> torch.Tensor:
     "Decode the same-size windows `jobs` of unscaled latents `z [B, C, T]` → audio `[len(jobs), size]`."
@@ -242,10 +215,11 @@ def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, s
     d = c.time_downsampling
     noise = lambda step: torch.stack([positional_noise(seed, j["item"], step, j["window"][0] * d, j["window"][1] * d, c.bins)
                                       for j in jobs]).to(self.device)
-    wave = fe.to_wave(sample_rep(self.model, zb, noise, steps).float())
+    wave = fe.to_wave(self.model.decode_rep(zb, steps, noise=noise).float())
     return fe.trim(wave, jobs[0]["size"]).cpu()
 
-def _decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int | None = None, batched: bool = False) -> torch.Tensor:
+@patch
+def decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int | None = None, batched: bool = False) -> torch.Tensor:
     "Latents (as `encode` returns them) → audio of exactly `length` samples at `sample_rate`, `[length]` or `[batch, length]`."
     z = self._check_latents(latents, batched)
     z = (z if batched else z[None]) * self.latent_scale
@@ -272,8 +246,6 @@ def _decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int |
             out[j["item"], a * hop: a * hop + j["size"]] += y * w
     return out if batched else out[0]
 
-Autoencoder._check_latents, Autoencoder._decode_window, Autoencoder.decode = _check_latents, _decode_window, _decode
-
 # %% ../nbs/08_inference.ipynb #811703a2
 def fit_latent_scale(ae: Autoencoder, audio=None, sample_rate: int | None = None, songs: int = 4,
                      seconds: float = 10.0, first_seed: int = 0) -> float:
@@ -292,7 +264,8 @@ def fit_latent_scale(ae: Autoencoder, audio=None, sample_rate: int | None = None
     ae.latent_scale = scale
     return scale
 
-def _save_latent_scale(self: Autoencoder, path=None) -> Path:
+@patch
+def save_latent_scale(self: Autoencoder, path=None) -> Path:
     "Write `latent_scale` into the checkpoint this autoencoder was loaded from (or `path`), atomically."
     path = Path(path or self.path or "")
     if self.path is None and path == Path(""): raise ValueError("no checkpoint path: give one")
@@ -301,5 +274,3 @@ def _save_latent_scale(self: Autoencoder, path=None) -> Path:
     if payload.get("model_config") != asdict(self.config):
         raise CheckpointError(f"{path}: holds another model configuration than this autoencoder")
     return save_checkpoint({**payload, "latent_scale": self.latent_scale}, path)
-
-Autoencoder.save_latent_scale = _save_latent_scale

@@ -162,9 +162,6 @@ def gain_snr(estimate: torch.Tensor, reference: torch.Tensor, gain: float, eps: 
     return (10 * torch.log10((signal + eps) / (_energy(estimate - gain * reference) + eps))).float()
 
 # %% ../nbs/04_metrics.ipynb #350f2a1f
-def _decode(model, z, length: int, steps: int, seed):
-    return model.decode(z, length, steps=steps, seed=seed)
-
 def _distances(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: int) -> tuple[torch.Tensor, torch.Tensor]:
     "Phase-blind distances per item: (mel, MR-STFT)."
     return mel_distance(estimate, reference, sample_rate), mr_stft_distance(estimate, reference)
@@ -178,10 +175,10 @@ def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1, s
     audio, out, sr = torch.as_tensor(audio).float(), {k: [] for k in HOMOGENEITY_KEYS}, model.config.sample_rate
     length = audio.shape[-1]
     z = model.encode(audio)
-    y = _decode(model, z, length, steps, seed).to(audio.device)
+    y = model.decode(z, length, steps=steps, seed=seed).to(audio.device)
     mel_1, mr_1 = _distances(y, audio, sr)
     for a in map(float, gains):
-        z_a, y_a = model.encode(a * audio), _decode(model, a * z, length, steps, seed).to(audio.device)
+        z_a, y_a = model.encode(a * audio), model.decode(a * z, length, steps=steps, seed=seed).to(audio.device)
         out["encoder"].append(relative_error(z_a - a * z, a * z if a else z))
         out["decoder_snr"].append(gain_snr(y_a, y, a))
         out["snr_truth"].append(gain_snr(y_a, audio, a))
@@ -201,8 +198,8 @@ def additivity(model, sources: torch.Tensor, steps: int = 1, seed: int = 0) -> d
     mix, sr = sources.sum(1), model.config.sample_rate
     z_sum = model.encode(sources.flatten(0, 1)).unflatten(0, (B, K)).sum(1)
     z_mix = model.encode(mix)
-    y_sum = _decode(model, z_sum, length, steps, seed).to(mix.device)
-    y_mix = _decode(model, z_mix, length, steps, seed).to(mix.device)
+    y_sum = model.decode(z_sum, length, steps=steps, seed=seed).to(mix.device)
+    y_mix = model.decode(z_mix, length, steps=steps, seed=seed).to(mix.device)
     (mel_sum, mr_sum), (mel_mix, mr_mix) = _distances(y_sum, mix, sr), _distances(y_mix, mix, sr)
     return dict(encoder=relative_error(z_sum - z_mix, z_mix).cpu(), decoder_mr_stft=mr_stft_distance(y_sum, y_mix).cpu(),
                 snr_truth=snr(y_sum, mix).cpu(), si_sdr_truth=si_sdr(y_sum, mix).cpu(), mel_truth=mel_sum.cpu(),

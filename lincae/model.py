@@ -7,15 +7,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, asdict, field, replace
 import torch
+from fastcore.basics import patch
 import torch.nn as nn
 import torch.nn.functional as F
 from .audio import Frontend
 
 # %% auto #0
-__all__ = ['PRESETS', 'CHECKPOINT_FORMAT', 'CAEConfig', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up',
-           'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp', 'edm_scalings', 'UNet', 'CAE',
-           'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma', 'count_parameters', 'parameter_table',
-           'CheckpointError', 'save_checkpoint', 'read_checkpoint']
+__all__ = ['PRESETS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT', 'CAEConfig', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down',
+           'Up', 'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp', 'edm_scalings', 'UNet',
+           'CAE', 'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma', 'block_seed',
+           'positional_noise', 'decoding_noise', 'count_parameters', 'parameter_table', 'CheckpointError',
+           'save_checkpoint', 'read_checkpoint']
 
 # %% ../nbs/02_model.ipynb #c005
 @dataclass
@@ -79,10 +81,11 @@ PRESETS = {
                       sigma_max=10.0),   # noise starts at 45× the representation's std: learns faster than 80 (03a)
 }
 
-def _preset(name: str, **overrides) -> CAEConfig:
+@patch(cls_method=True)
+def preset(cls: CAEConfig, name: str, **overrides) -> CAEConfig:
+    "The preset `name` (see `PRESETS`) with `overrides` applied."
     if name not in PRESETS: raise ValueError(f"unknown model preset {name!r}; choose from {sorted(PRESETS)}")
     return replace(PRESETS[name], **overrides)
-CAEConfig.preset = staticmethod(_preset)
 
 # %% ../nbs/02_model.ipynb #c010
 def group_norm(channels: int) -> nn.GroupNorm: return nn.GroupNorm(min(channels // 4, 32), channels)
@@ -292,17 +295,19 @@ def check_audio_batch(audio: torch.Tensor) -> torch.Tensor:
     return audio
 
 # %% ../nbs/02_model.ipynb #c030
-def _encode(self: CAE, audio: torch.Tensor) -> torch.Tensor:
+@patch
+def encode(self: CAE, audio: torch.Tensor) -> torch.Tensor:
     "Audio `[B, T]` → latents `[B, latent_channels, T_latent]` (padded to whole latent frames)."
     audio = check_audio_batch(audio).to(self.device)
     return self.encoder(self.frontend.encode_audio(audio))
 
-def _latent_frames(self: CAE, length: int) -> int:
+@patch
+def latent_frames(self: CAE, length: int) -> int:
     "Latent frames that `encode` produces for `length` samples."
     return self.frontend.frames_for(length) // self.config.time_downsampling
 
-CAE.encode, CAE.latent_frames = _encode, _latent_frames
-CAE.device = property(lambda self: next(self.parameters()).device)
+@patch(as_prop=True)
+def device(self: CAE) -> torch.device: return next(self.parameters()).device
 
 # %% ../nbs/02_model.ipynb #c031
 import numbers
@@ -325,23 +330,51 @@ def karras_sigma(i, c: CAEConfig):
     lo, hi = c.sigma_min ** (1 / c.rho), c.sigma_max ** (1 / c.rho)
     return (lo + torch.as_tensor(i, dtype=torch.float64) * (hi - lo)) ** c.rho
 
+# %% ../nbs/02_model.ipynb #c84a9d48
+import numpy as np
+
+NOISE_BLOCK = 128    # STFT frames per independently seeded noise block
+
+def block_seed(*keys: int) -> int:
+    "A 63-bit generator seed mixed from integer keys."
+    return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(2, np.uint64)[0] >> np.uint64(1))
+
+def positional_noise(seed: int, item: int, step: int, start: int, stop: int, bins: int) -> torch.Tensor:
+    "Standard normal noise `[2, bins, stop - start]` for STFT frames `[start, stop)` of batch `item`, decoding `step`."
+    first, last = start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK
+    blocks = [torch.randn(2, bins, NOISE_BLOCK, generator=torch.Generator().manual_seed(block_seed(seed, item, step, b)))
+              for b in range(first, last + 1)]
+    return torch.cat(blocks, -1)[..., start - first * NOISE_BLOCK: stop - first * NOISE_BLOCK]
+
+# %% ../nbs/02_model.ipynb #8120de13
+def decoding_noise(seed, shape: tuple):
+    "`noise(step)` → `[B, 2, bins, frames]` for `decode_rep`: position-keyed for an int seed (see above)."
+    if seed is None: return lambda step: torch.randn(shape)
+    if isinstance(seed, torch.Generator): return lambda step: torch.randn(shape, generator=seed)
+    seed = int(make_generator(seed).initial_seed())           # checks: an integer ≥ 0
+    items, _, bins, frames = shape
+    return lambda step: torch.stack([positional_noise(seed, b, step, 0, frames, bins) for b in range(items)])
+
 # %% ../nbs/02_model.ipynb #c032
+@patch
 @torch.no_grad()
-def _decode_rep(self: CAE, z: torch.Tensor, steps: int = 1, seed=None) -> torch.Tensor:
-    "Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, `steps` consistency steps."
-    c, gen = self.config, make_generator(seed)
+def decode_rep(self: CAE, z: torch.Tensor, steps: int = 1, seed=None, noise=None) -> torch.Tensor:
+    """Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, `steps` consistency steps.
+    The noise of step k is `noise(k)`; by default `decoding_noise(seed, ...)`."""
+    c = self.config
     check_steps(steps)
     z = z.to(self.device)
     maps = self.upsampler(z)
-    shape = (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling)
-    noise = lambda: torch.randn(shape, generator=gen).to(self.device)
+    noise = noise or decoding_noise(seed, (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling))
     sigmas = karras_sigma(torch.linspace(1, 0, steps + 1), c).tolist()
-    x = self.denoise(noise() * sigmas[0], sigmas[0], maps=maps)
-    for sigma in sigmas[1:-1]:                     # re-noise to a lower level and denoise again
-        x = self.denoise(x + noise() * math.sqrt(sigma ** 2 - c.sigma_min ** 2), sigma, maps=maps)
+    x = self.denoise(noise(0).to(self.device) * sigmas[0], sigmas[0], maps=maps)
+    for k, sigma in enumerate(sigmas[1:-1], 1):     # re-noise to a lower level and denoise again
+        x = self.denoise(x + noise(k).to(self.device) * math.sqrt(sigma ** 2 - c.sigma_min ** 2), sigma, maps=maps)
     return x
 
-def _decode(self: CAE, z: torch.Tensor, length: int, steps: int = 1, seed=None, clamp: bool = True) -> torch.Tensor:
+@patch
+@torch.no_grad()
+def decode(self: CAE, z: torch.Tensor, length: int, steps: int = 1, seed=None, clamp: bool = True) -> torch.Tensor:
     "Latents `[B, C, T_latent]` → audio `[B, length]` (the inverse of `encode`)."
     frames = z.shape[-1] * self.config.time_downsampling
     if self.frontend.frames_for(length) > frames:
@@ -349,8 +382,6 @@ def _decode(self: CAE, z: torch.Tensor, length: int, steps: int = 1, seed=None, 
                          f"{frames * self.config.hop - self.frontend.lead})")
     check_steps(steps)
     return self.frontend.decode_audio(self.decode_rep(z, steps, seed), length, clamp=clamp)
-
-CAE.decode_rep, CAE.decode = _decode_rep, torch.no_grad()(_decode)
 
 # %% ../nbs/02_model.ipynb #c034
 def count_parameters(module: nn.Module) -> int: return sum(p.numel() for p in module.parameters())
@@ -388,12 +419,13 @@ def read_checkpoint(path) -> dict:
     return payload
 
 # %% ../nbs/02_model.ipynb #c044
-def _state(self: CAE) -> dict:
+@patch
+def checkpoint_state(self: CAE) -> dict:
     "The checkpoint fields that describe this model: its configuration and weights."
     return {"model_config": asdict(self.config), "model": self.state_dict()}
 
-@classmethod
-def _from_payload(cls, payload: dict, path, weights: str = "ema") -> CAE:
+@patch(cls_method=True)
+def from_payload(cls: CAE, payload: dict, path, weights: str = "ema") -> CAE:
     """The model stored in checkpoint dict `payload` (read from `path`, which errors name) with its `weights`:
     'ema', 'model' or 'auto' (EMA when the checkpoint has them)."""
     if "model_config" not in payload: raise CheckpointError(f"{path}: has no model configuration")
@@ -407,9 +439,7 @@ def _from_payload(cls, payload: dict, path, weights: str = "ema") -> CAE:
     if bad: raise CheckpointError(f"{path}: {len(bad)} {weights!r} weight tensors hold NaN/Inf (first: {bad[0]}); the run diverged")
     return model
 
-@classmethod
-def _load(cls, path, device="cpu", weights: str = "ema") -> CAE:
+@patch(cls_method=True)
+def load(cls: CAE, path, device="cpu", weights: str = "ema") -> CAE:
     "The model of checkpoint `path` with its `weights` ('ema', 'model' or 'auto'), in eval mode."
     return cls.from_payload(read_checkpoint(path), path, weights).to(device).eval()
-
-CAE.checkpoint_state, CAE.from_payload, CAE.load = _state, _from_payload, _load

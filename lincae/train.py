@@ -19,14 +19,14 @@ from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds
 from .stems import StemFolderCrops
 from .evaluate import score_reconstruction
+from .runtime import pick_device, autocast_and_scaler, project_root
 
 # %% auto #0
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
            'training_batch', 'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint',
-           'check_same_run', 'remove_stale_temporaries', 'pick_device', 'setup_processes', 'average_gradients',
-           'check_ranks_agree', 'cpu_has_fast_bf16', 'autocast_and_scaler', 'train', 'read_log', 'plot_log',
-           'parse_args', 'main', 'export_model', 'project_root']
+           'check_same_run', 'remove_stale_temporaries', 'setup_processes', 'average_gradients', 'check_ranks_agree',
+           'train', 'read_log', 'plot_log', 'parse_args', 'main', 'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -223,18 +223,6 @@ def remove_stale_temporaries(run: Path) -> list[Path]:
     return stale
 
 # %% ../nbs/03_train.ipynb #c018
-def pick_device(name="auto") -> torch.device:
-    """`'auto'`: this process's GPU (`LOCAL_RANK` under torchrun) when PyTorch sees one, else the CPU; otherwise the
-    named device, with a clear error when this machine does not have it. Training and inference both use it."""
-    if isinstance(name, torch.device): return name
-    if name in (None, "auto"):
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
-    try: device = torch.device(name)
-    except RuntimeError as e: raise ValueError(f"unknown device {name!r} ({e})") from e
-    if device.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {name!r}: CUDA is not available here")
-    if device.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {name!r}: MPS is not available here")
-    return device
-
 def setup_processes(device: torch.device) -> tuple[int, int]:
     "Join the process group when started by torchrun; returns (rank, world size)."
     if int(os.environ.get("WORLD_SIZE", 1)) <= 1: return 0, 1
@@ -261,21 +249,6 @@ def check_ranks_agree(model: torch.nn.Module, run: Path, rank: int, world: int):
     dist.barrier()
     if any(s != sums[0] for s in sums): raise RuntimeError(f"processes disagree on the parameters: {sums}")
 
-def cpu_has_fast_bf16() -> bool:
-    "True where the CPU has bf16 matrix instructions (AMX-BF16 or AVX512-BF16; read from /proc/cpuinfo on Linux)."
-    try: flags = Path("/proc/cpuinfo").read_text()
-    except OSError: return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
-
-def autocast_and_scaler(device: torch.device, precision: str):
-    "The autocast context and gradient scaler (or None) for this device and `precision` ('auto', 'fp32' or 'bf16')."
-    if precision == "fp32": return nullcontext(), None
-    if device.type == "cuda":
-        if torch.cuda.is_bf16_supported(): return torch.autocast("cuda", torch.bfloat16), None
-        if precision == "bf16": raise ValueError(f"precision 'bf16': {torch.cuda.get_device_name(device)} does not support it")
-        return torch.autocast("cuda", torch.float16), torch.amp.GradScaler("cuda")
-    if device.type == "cpu" and (precision == "bf16" or cpu_has_fast_bf16()): return torch.autocast("cpu", torch.bfloat16), None
-    return nullcontext(), None
 
 # %% ../nbs/03_train.ipynb #c020
 def train(config: TrainConfig) -> Path:
@@ -392,17 +365,11 @@ def main(argv=None):
     "Console script `lincae-train` (also `python -m lincae.train`, which `torchrun -m` uses)."
     print(train(parse_args(argv)))
 
+if __name__ == "__main__" and "__file__" in globals(): main()      # `python -m lincae.train`, `torchrun -m lincae.train`
+
 # %% ../nbs/03_train.ipynb #aa56e2c0
 def export_model(checkpoint, dest) -> Path:
     "Write the inference part of training checkpoint `checkpoint` (config, EMA weights, provenance) to `dest`, atomically."
     payload = read_checkpoint(checkpoint)
     keep = {k: payload[k] for k in ("model_config", "ema", "step", "train_config", "latent_scale") if k in payload}
     return save_checkpoint(keep, dest)
-
-# %% ../nbs/03_train.ipynb #c033
-def project_root(start=None) -> Path:
-    "The nearest folder above `start` (default: cwd) holding `settings.ini`, else cwd."
-    here = Path(start or Path.cwd()).resolve()
-    return next((p for p in [here, *here.parents] if (p / "settings.ini").exists()), here)
-
-if __name__ == "__main__" and "__file__" in globals(): main()      # `python -m lincae.train`, `torchrun -m lincae.train`

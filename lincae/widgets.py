@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.basics import patch
 import torchaudio.functional as AF
 import matplotlib
 import matplotlib.pyplot as plt
@@ -19,7 +20,7 @@ from .data import synth_song, EVAL_SEEDS, STEMS
 from .stems import scan_stem_folder, scan_track, read_crop, read_excerpt, StemFolderError, AUDIO_SUFFIXES
 from .model import CAE
 from .metrics import si_sdr, snr
-from .train import TrainConfig, train, project_root
+from .runtime import project_root
 
 # %% auto #0
 __all__ = ['COMMITTED_CHECKPOINT', 'QUICK_RUN', 'BUSY', 'Song', 'cut', 'embedded_song', 'find_track', 'folder_song', 'load_song',
@@ -104,8 +105,8 @@ def load_song(source, seconds: float = 2.0, offset: float = 0.0, sample_rate: in
 COMMITTED_CHECKPOINT = Path("data/checkpoints/tiny-lin-cae.ckpt")
 QUICK_RUN = Path("runs/widgets/quick-tiny")
 
-def resolve_checkpoint(checkpoint=None, root=None, quick_steps: int = 6) -> tuple[Path, str]:
-    "(checkpoint path, a note saying where it came from); trains the quick fallback model when it has to."
+def resolve_checkpoint(checkpoint=None, root=None) -> tuple[Path, str]:
+    "(checkpoint path, a note saying where it came from): the given one, else the committed one, else a quick run's."
     if checkpoint is not None:
         path = Path(checkpoint).expanduser()
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such checkpoint")
@@ -113,12 +114,10 @@ def resolve_checkpoint(checkpoint=None, root=None, quick_steps: int = 6) -> tupl
     root = Path(root) if root is not None else project_root()
     if (root / COMMITTED_CHECKPOINT).is_file():
         return root / COMMITTED_CHECKPOINT, f"the committed tiny Lin-CAE ({COMMITTED_CHECKPOINT})"
-    run = root / QUICK_RUN
-    if not (run / "last.ckpt").is_file():
-        print(f"no {COMMITTED_CHECKPOINT}: training a tiny Lin-CAE for {quick_steps} steps into {run}")
-        train(TrainConfig(model="tiny", steps=quick_steps, batch_size=2, out_dir=str(run), log_every=1))
-    return run / "last.ckpt", (f"no committed checkpoint: a tiny Lin-CAE trained for only {quick_steps} steps "
-                               f"({QUICK_RUN / 'last.ckpt'}), so expect noise-like audio")
+    if (root / QUICK_RUN / "last.ckpt").is_file():
+        return root / QUICK_RUN / "last.ckpt", f"no committed checkpoint: the quick run {QUICK_RUN}, so expect noise-like audio"
+    raise FileNotFoundError(f"no {COMMITTED_CHECKPOINT} under {root}: pass a checkpoint (e.g. runs/train-tiny/last.ckpt "
+                            "after `make train`)")
 
 # %% ../nbs/07_widgets.ipynb #25543ac9
 @dataclass
@@ -147,18 +146,21 @@ class LatentLab:
         self.song, self._latents, self._plain = song, {}, {}
 
 # %% ../nbs/07_widgets.ipynb #c80b71bf
-def _check_stem(self: LatentLab, stem: str) -> str:
+@patch
+def check_stem(self: LatentLab, stem: str) -> str:
     if stem not in self.song.stems: raise KeyError(f"unknown stem {stem!r}; {self.song.name} has {list(self.song.names)}")
     return stem
 
-def _signal(self: LatentLab, key: str) -> torch.Tensor:
+@patch
+def signal(self: LatentLab, key: str) -> torch.Tensor:
     "Audio of `key`: a stem, 'mixture', or 'mixture-<stem>'."
     if key == "mixture": return self.song.mixture
     if key.startswith("mixture-"): return self.song.mixture - self.song.stems[self.check_stem(key[len("mixture-"):])]
     return self.song.stems[self.check_stem(key)]
 
+@patch
 @torch.no_grad()
-def _latents(self: LatentLab, *keys: str) -> list:
+def latents(self: LatentLab, *keys: str) -> list:
     "Latents `[C, T]` of `keys`; the missing ones are encoded together in one call and cached."
     missing = [k for k in dict.fromkeys(keys) if k not in self._latents]
     if missing:
@@ -167,54 +169,58 @@ def _latents(self: LatentLab, *keys: str) -> list:
         self._latents.update(zip(missing, z))
     return [self._latents[k] for k in keys]
 
+@patch
 @torch.no_grad()
-def _decode(self: LatentLab, z: torch.Tensor) -> torch.Tensor:
+def decode(self: LatentLab, z: torch.Tensor) -> torch.Tensor:
     "Audio of latent `[C, T]` (→ `[samples]`) or `[B, C, T]` (→ `[B, samples]`, each item with the same seed)."
     items = z[None] if z.ndim == 2 else z
     out = torch.cat([self.model.decode(zi[None], self.song.length, steps=self.steps, seed=self.seed) for zi in items])
     self.decodes += len(items)
     return out[0] if z.ndim == 2 else out
 
-LatentLab.check_stem, LatentLab.signal, LatentLab.latents, LatentLab.decode = _check_stem, _signal, _latents, _decode
-
 # %% ../nbs/07_widgets.ipynb #ab1ef513
-def _gains(self: LatentLab, gains: dict) -> dict:
+@patch
+def full_gains(self: LatentLab, gains: dict) -> dict:
     for k in gains: self.check_stem(k)
     return {k: float(gains.get(k, 1.0)) for k in self.song.names}
 
-def _mixed_latent(self: LatentLab, gains: dict) -> torch.Tensor:
+@patch
+def mixed_latent(self: LatentLab, gains: dict) -> torch.Tensor:
     "Σ gᵢ·zᵢ over the stems (a stem missing from `gains` has gain 1)."
     g = self.full_gains(gains)
     return sum(g[k] * z for k, z in zip(self.song.names, self.latents(*self.song.names)))
 
-def _mixed_audio(self: LatentLab, gains: dict) -> torch.Tensor:
+@patch
+def mixed_audio(self: LatentLab, gains: dict) -> torch.Tensor:
     "Σ gᵢ·xᵢ over the stems."
     g = self.full_gains(gains)
     return sum(g[k] * self.song.stems[k] for k in self.song.names)
 
-def _mix(self: LatentLab, gains: dict) -> Result:
+@patch
+def mix(self: LatentLab, gains: dict) -> Result:
     "Dec(Σ gᵢ·zᵢ) beside Σ gᵢ·xᵢ, scored by SI-SDR."
     t0 = time.perf_counter()
     latent_mix, audio_mix = self.decode(self.mixed_latent(gains)), self.mixed_audio(gains)
     score = float(si_sdr(latent_mix, audio_mix)) if audible(audio_mix) else None
     return Result(latent_mix, audio_mix, score, time.perf_counter() - t0)
 
-LatentLab.full_gains, LatentLab.mixed_latent, LatentLab.mixed_audio, LatentLab.mix = _gains, _mixed_latent, _mixed_audio, _mix
-
 # %% ../nbs/07_widgets.ipynb #fa9c5b58
-def _separate(self: LatentLab, stem: str) -> Result:
+@patch
+def separate(self: LatentLab, stem: str) -> Result:
     "Dec(Enc(mix) − Enc(mix − stem)) against the true stem, scored by SI-SDR."
     t0 = time.perf_counter()
     z_mix, z_rest = self.latents("mixture", f"mixture-{self.check_stem(stem)}")
     estimate, truth = self.decode(z_mix - z_rest), self.song.stems[stem]
     return Result(estimate, truth, float(si_sdr(estimate, truth)) if audible(truth) else None, time.perf_counter() - t0)
 
-def _plain(self: LatentLab, stem: str) -> torch.Tensor:
+@patch
+def plain(self: LatentLab, stem: str) -> torch.Tensor:
     "Dec(z) of `stem`, decoded once and cached."
     if stem not in self._plain: self._plain[stem] = self.decode(self.latents(self.check_stem(stem))[0])
     return self._plain[stem]
 
-def _volume(self: LatentLab, stem: str, gain: float) -> Result:
+@patch
+def volume(self: LatentLab, stem: str, gain: float) -> Result:
     "Dec(a·z) against a·x, scored by SNR; `homogeneity` = SNR of Dec(a·z) against a·Dec(z)."
     t0 = time.perf_counter()
     z, x = self.latents(self.check_stem(stem))[0], self.song.stems[stem]
@@ -222,8 +228,6 @@ def _volume(self: LatentLab, stem: str, gain: float) -> Result:
     plain = gain * self.plain(stem)
     return Result(decoded, gain * x, float(snr(decoded, gain * x)) if audible(gain * x) else None,
                   time.perf_counter() - t0, float(snr(decoded, plain)) if audible(plain) else None)
-
-LatentLab.separate, LatentLab.plain, LatentLab.volume = _separate, _plain, _volume
 
 # %% ../nbs/07_widgets.ipynb #156450fc
 def spectrogram_db(audio: torch.Tensor, n_fft: int = 512, hop: int = 128) -> np.ndarray:
@@ -301,7 +305,8 @@ class MixerPanel:
         self.mutes[stem].value = not self.mutes[stem].value
 
 # %% ../nbs/07_widgets.ipynb #21235b44
-def _mixer_update(self: MixerPanel, change=None):
+@patch
+def update(self: MixerPanel, change=None):
     "Recompute both mixes from the controls and refresh the panel."
     t0 = time.perf_counter()
     try:
@@ -315,8 +320,6 @@ def _mixer_update(self: MixerPanel, change=None):
     self.readout.value = f"SI-SDR(latent mix, audio mix) = <b>{_db(r.score)}</b> &nbsp;({gains})"
     self.last_update_s = time.perf_counter() - t0
     self.timing.value = f"update {self.last_update_s:.2f} s (decode {r.seconds:.2f} s)"
-
-MixerPanel.update = _mixer_update
 
 # %% ../nbs/07_widgets.ipynb #3cbca593
 class SeparationPanel:
@@ -380,7 +383,8 @@ class VolumePanel:
         for g in gains: self.measure(g)
 
 # %% ../nbs/07_widgets.ipynb #0bdb8de0
-def _volume_figure(self: VolumePanel) -> bytes:
+@patch
+def figure(self: VolumePanel) -> bytes:
     "PNG of the SNRs measured so far for the chosen stem, the current gain marked."
     points = sorted(self.measured.get(self.stem.value, {}).items())
     fig, ax = plt.subplots(figsize=(4.6, 2.8), dpi=80)
@@ -392,7 +396,8 @@ def _volume_figure(self: VolumePanel) -> bytes:
     fig.tight_layout(); buf = io.BytesIO(); fig.savefig(buf, format="png"); plt.close(fig)
     return buf.getvalue()
 
-def _volume_update(self: VolumePanel, change=None):
+@patch
+def update(self: VolumePanel, change=None):
     t0 = time.perf_counter()
     try:
         with busy(self.indicator):
@@ -406,8 +411,6 @@ def _volume_update(self: VolumePanel, change=None):
     self.last_update_s = time.perf_counter() - t0
     self.readout.value = (f"{self.stem.value} × {self.gain.value:.2f}: SNR vs a·x = <b>{_db(r.score)}</b>, "
                           f"vs a·Dec(z) = <b>{_db(r.homogeneity)}</b> &nbsp;(update {self.last_update_s:.2f} s)")
-
-VolumePanel.figure, VolumePanel.update = _volume_figure, _volume_update
 
 # %% ../nbs/07_widgets.ipynb #4695c6dd
 class LatentArithmeticApp:
@@ -434,7 +437,8 @@ class LatentArithmeticApp:
         self.open_song(song)
 
 # %% ../nbs/07_widgets.ipynb #334704fc
-def _open_song(self: LatentArithmeticApp, source):
+@patch
+def open_song(self: LatentArithmeticApp, source):
     "Load `source` (an eval song index or a folder path), encode it once, rebuild the panels."
     try:
         if source == "": raise ValueError("type a folder path first")
@@ -450,7 +454,8 @@ def _open_song(self: LatentArithmeticApp, source):
     for i, title in enumerate(("mixer", "separation", "volume")): self.tabs.set_title(i, title)
     self.status.value = f"{new.name}: {new.length / new.sample_rate:.2f} s, stems {', '.join(new.names)}"
 
-def _open_model(self: LatentArithmeticApp, path):
+@patch
+def open_model(self: LatentArithmeticApp, path):
     "Load checkpoint `path` and reopen the current song with it."
     try: model = CAE.load(path)
     except Exception as e:
@@ -458,5 +463,3 @@ def _open_model(self: LatentArithmeticApp, path):
     self.model = model
     self.open_song(self.source)
     self.status.value = f"checkpoint {path}; " + self.status.value
-
-LatentArithmeticApp.open_song, LatentArithmeticApp.open_model = _open_song, _open_model
