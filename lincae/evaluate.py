@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_evaluate.ipynb #4f5ee769
 from __future__ import annotations
-import argparse, json, math, time
+import argparse, json, math, tempfile, time
 from .audio import atomic_output
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,8 @@ from .metrics import (PAPER_GAINS, additivity, bss_eval_sdr, homogeneity, mel_di
 # %% auto #0
 __all__ = ['CURVE_GAINS', 'HOMOGENEITY_ROWS', 'ADDITIVITY_ROWS', 'EvalSong', 'embedded_songs', 'folder_tracks', 'folder_songs',
            'mixture_consistent', 'score_reconstruction', 'score_composition', 'oracle_estimates', 'score_separation',
-           'evaluate', 'results_markdown', 'write_text_atomic', 'write_results', 'parse_args', 'main']
+           'evaluate', 'results_markdown', 'write_text_atomic', 'write_results', 'positive_int', 'check_writable',
+           'parse_args', 'main']
 
 # %% ../nbs/05_evaluate.ipynb #2ebd8a14
 @dataclass
@@ -129,6 +130,8 @@ def _mean(values) -> float:
 
 def _stack_songs(songs: list[EvalSong]) -> tuple[torch.Tensor, list[str]]:
     names = list(songs[0].stems)
+    if len(names) < 2:      # one stem: the "mixture minus the stem" is silence and every score is meaningless
+        raise StemFolderError(f"{songs[0].name}: {len(names)} stem ({names}); separation and additivity need at least 2 stems per track")
     for s in songs:
         if list(s.stems) != names: raise StemFolderError(f"{s.name}: stems {list(s.stems)} differ from {names}")
     return torch.stack([torch.stack([s.stems[k] for k in names]) for s in songs]), names
@@ -290,13 +293,29 @@ def write_results(results: dict, out_dir) -> Path:
     return out
 
 # %% ../nbs/05_evaluate.ipynb #267875f3
+def positive_int(text: str) -> int:
+    "An argparse type: an integer ≥ 1."
+    try: value = int(text)
+    except ValueError: raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1: raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
+    return value
+
+def check_writable(folder) -> Path:
+    "Create `folder` and prove a file can be written there, before hours of evaluation are spent."
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder): pass
+    except OSError as e: raise SystemExit(f"lincae-eval: cannot write results to {folder} ({e.strerror or e})") from None
+    return folder
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="lincae-eval", description="Score a lincae checkpoint (reconstruction, linearity, separation).")
     p.add_argument("--ckpt", required=True, help="checkpoint file (e.g. runs/train/last.ckpt)")
     p.add_argument("--data", default=None, help="stem folder / MUSDB18-HQ root (default: embedded held-out songs)")
     p.add_argument("--out", required=True, help="folder for results.json and results.md")
     p.add_argument("--seconds", type=float, default=3.0)
-    p.add_argument("--songs", type=int, default=None, help="number of songs (default: 8 embedded / all tracks)")
+    p.add_argument("--songs", type=positive_int, default=None, help="number of songs (default: 8 embedded / all tracks)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", default="1,4", help="decode steps to score, comma-separated")
     p.add_argument("--split", default="auto")
@@ -307,12 +326,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> None:
     "Console script `lincae-eval`: evaluate, write results.json and results.md, print the tables."
     a = parse_args(argv)
+    check_writable(a.out)
     songs = a.songs if a.songs is not None else (8 if a.data is None else None)
     try:
         steps = [int(s) for s in a.steps.split(",") if s.strip()]
         results = evaluate(a.ckpt, a.data, a.seconds, a.seed, songs, steps, split=a.split, device=a.device, weights=a.weights)
     except (CheckpointError, StemFolderError, ValueError, OSError) as e:
         raise SystemExit(f"lincae-eval: {e}") from None
-    out = write_results(results, a.out)
-    print(results_markdown(results)); print(f"wrote {out / 'results.json'} and {out / 'results.md'}")
+    print(results_markdown(results))      # first: a failed write must not throw the finished evaluation away
+    try: out = write_results(results, a.out)
+    except OSError as e: raise SystemExit(f"lincae-eval: the results are printed above, but writing them to {a.out} failed ({e})") from None
+    print(f"wrote {out / 'results.json'} and {out / 'results.md'}")
     # nothing returned: the console script exits with main's return value, and None is status 0

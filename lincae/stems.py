@@ -118,9 +118,11 @@ def load_split(root, split: str) -> list[Track]:
 
 # %% ../nbs/01a_stems.ipynb #c019
 def read_crop(path: Path, start: int, frames: int) -> np.ndarray:
-    "Mono float32 frames [start, start+frames) of an audio file."
+    "Mono float32 frames [start, start+frames) of an audio file; NaN/Inf samples are an error naming the file."
     try: data, _ = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
     except Exception as e: raise AudioError(f"{path}: cannot read audio ({e})") from e
+    if not np.isfinite(data).all():     # a NaN crop would pass for a silent one and be skipped without a word
+        raise AudioError(f"{path}: {int((~np.isfinite(data)).sum())} NaN/Inf samples in frames {start}–{start + frames}")
     return data.mean(1)
 
 def read_excerpt(track, start: int, frames: int, sample_rate: int) -> dict:

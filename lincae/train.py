@@ -24,9 +24,9 @@ from .runtime import pick_device, autocast_and_scaler, project_root
 # %% auto #0
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
-           'training_batch', 'training_loss', 'checkpoint_payload', 'write_checkpoints', 'latest_checkpoint',
-           'check_same_run', 'remove_stale_temporaries', 'setup_processes', 'average_gradients', 'check_ranks_agree',
-           'train', 'read_log', 'plot_log', 'parse_args', 'main', 'export_model']
+           'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'write_checkpoints',
+           'latest_checkpoint', 'check_same_run', 'remove_stale_temporaries', 'setup_processes', 'average_gradients',
+           'check_ranks_agree', 'train', 'read_log', 'plot_log', 'parse_args', 'main', 'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -186,12 +186,21 @@ def checkpoint_payload(model, ema, opt, scaler, step: int, cfg: TrainConfig) -> 
     return {**model.checkpoint_state(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
             "scaler": scaler.state_dict() if scaler is not None else None, "step": step, "train_config": asdict(cfg)}
 
+class CheckpointWriteError(OSError):
+    "A checkpoint could not be written (full disk, read-only folder…); the message names the last good checkpoint."
+
 def write_checkpoints(run: Path, payload: dict, keep: int):
-    "Write `step-N.ckpt` (keeping the newest `keep`) and `last.ckpt`, each atomically."
-    if keep > 0:
-        save_checkpoint(payload, run / f"step-{payload['step']:08d}.ckpt")
-        for old in sorted(run.glob("step-*.ckpt"))[:-keep]: old.unlink()
-    save_checkpoint(payload, run / "last.ckpt")
+    "Write `step-N.ckpt` (keeping the newest `keep`) and `last.ckpt`, each atomically; a failed write says what is left."
+    try:
+        if keep > 0:
+            save_checkpoint(payload, run / f"step-{payload['step']:08d}.ckpt")
+            for old in sorted(run.glob("step-*.ckpt"))[:-keep]: old.unlink()
+        save_checkpoint(payload, run / "last.ckpt")
+    except (OSError, RuntimeError) as e:     # torch.save on a full disk raises RuntimeError ("unexpected pos …")
+        good = latest_checkpoint(run)
+        last = f"step {good['step']} (resume from it with the same command)" if good else "none"
+        raise CheckpointWriteError(f"{run}: could not write the step-{payload['step']} checkpoint ({e}); "
+                                   f"the last good checkpoint is {last}") from e
 
 def latest_checkpoint(run: Path) -> dict | None:
     "The newest checkpoint of `run` that loads (by step), or None. Bad files are reported and skipped."
@@ -363,7 +372,8 @@ def parse_args(argv=None) -> TrainConfig:
 
 def main(argv=None):
     "Console script `lincae-train` (also `python -m lincae.train`, which `torchrun -m` uses)."
-    print(train(parse_args(argv)))
+    try: print(train(parse_args(argv)))
+    except CheckpointWriteError as e: raise SystemExit(f"lincae-train: {e}") from None
 
 if __name__ == "__main__" and "__file__" in globals(): main()      # `python -m lincae.train`, `torchrun -m lincae.train`
 
