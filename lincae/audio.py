@@ -72,11 +72,12 @@ def _new_file_mode(path: Path) -> int:
 @contextmanager
 def atomic_output(path, suffix: str = ".tmp"):
     """Yield a temporary file name beside `path` (folders created) to write to; when the block ends without error the
-    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. A read-only `path` is never
-    replaced (PermissionError naming it); the new file keeps the old one's mode, or follows the umask. Every writer in
+    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. A `path` that is read-only, or
+    that this user may not write (someone else's file in a shared folder), is never replaced (PermissionError naming it); the new file keeps the old one's mode, or follows the umask. Every writer in
     lincae (audio, checkpoints, results, figures) goes through here."""
     path = Path(path)
-    if path.exists() and not path.stat().st_mode & 0o222: raise PermissionError(f"{path}: read-only; not replaced")
+    if path.exists() and not (path.stat().st_mode & 0o222 and os.access(path, os.W_OK)):   # root: mode bits only
+        raise PermissionError(f"{path}: read-only for this user; not replaced")
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 import torchaudio.functional as AF
 from .audio import AudioError, load_audio, save_audio
 from .model import CheckpointError, save_checkpoint
-from .inference import Autoencoder, InputError
+from .inference import Autoencoder, InputError, is_positive_number
 
 # %% auto #0
 __all__ = ['LATENT_FORMAT', 'USER_ERRORS', 'LatentFileError', 'weights_fingerprint', 'save_latents', 'read_latents',
@@ -67,7 +67,10 @@ def latents_for(payload: dict, ae: Autoencoder, path) -> torch.Tensor:
     if payload.get("weights") not in (None, weights_fingerprint(ae)):     # files written before fingerprints: trusted
         raise LatentFileError(f"{path}: encoded by another checkpoint of the same configuration (other weights); "
                               "decode with the checkpoint that encoded it")
-    return payload["latents"] * (float(payload.get("latent_scale", 1.0)) / ae.latent_scale)
+    scale = payload.get("latent_scale", 1.0)
+    if not is_positive_number(scale):
+        raise LatentFileError(f"{path}: its latent_scale {scale!r} is not a positive number; the file is damaged, encode again")
+    return payload["latents"] * (float(scale) / ae.latent_scale)
 
 # %% ../nbs/08a_cli.ipynb #491cd18a
 class CLIError(ValueError):

@@ -13,8 +13,9 @@ from fastcore.basics import patch
 from scipy import signal as sps
 
 # %% auto #0
-__all__ = ['STEMS', 'SCALES', 'NOTE_NAMES', 'VOWELS', 'KICKS', 'LEVELS_DB', 'TRAIN_SEEDS', 'EVAL_SEEDS', 'MIX_KINDS', 'SongPlan',
-           'song_plan', 'synth_song', 'song_seeds', 'cached_stems', 'StemCrops']
+__all__ = ['STEMS', 'SCALES', 'NOTE_NAMES', 'VOWELS', 'KICKS', 'LEVELS_DB', 'TRAIN_SEEDS', 'EVAL_SEEDS', 'MIX_KINDS',
+           'DEFAULT_MIX_PROBS', 'SongPlan', 'song_plan', 'synth_song', 'song_seeds', 'Song', 'cached_stems',
+           'check_mix_probs', 'StemCrops']
 
 # %% ../nbs/01_data.ipynb #c005
 STEMS = ("vocals", "drums", "bass", "other")
@@ -475,6 +476,28 @@ def song_seeds(split: str) -> range:
     if split == "eval": return EVAL_SEEDS
     raise ValueError(f"split must be 'train' or 'eval', got {split!r}")
 
+# %% ../nbs/01_data.ipynb #bc512ca7
+@dataclass
+class Song:
+    "(An excerpt of) one song: `stems` maps a stem name to a 1-D float tensor; all have one length."
+    name: str
+    stems: dict
+    sample_rate: int
+
+    def __post_init__(self):
+        if not self.stems: raise ValueError(f"{self.name}: a song needs at least one stem")
+        lengths = {k: tuple(v.shape) for k, v in self.stems.items()}
+        if len(set(lengths.values())) != 1 or len(next(iter(lengths.values()))) != 1:
+            raise ValueError(f"{self.name}: stems must be 1-D and equally long, got shapes {lengths}")
+        if self.length == 0: raise ValueError(f"{self.name}: empty stems (0 samples)")
+
+    @property
+    def names(self) -> tuple: return tuple(self.stems)
+    @property
+    def length(self) -> int: return len(next(iter(self.stems.values())))
+    @property
+    def mixture(self) -> torch.Tensor: return torch.stack(list(self.stems.values())).sum(0)
+
 # %% ../nbs/01_data.ipynb #c069
 @lru_cache(maxsize=None)
 def _song_cache(size: int):
@@ -490,6 +513,14 @@ def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int =
 
 # %% ../nbs/01_data.ipynb #c072
 MIX_KINDS = ("mixture", "stem", "submix")
+DEFAULT_MIX_PROBS = dict(mixture=0.6, stem=0.25, submix=0.15)   # full songs, isolated sources, sub-mixes (RECIPE §5)
+
+def check_mix_probs(probs: dict | None) -> dict:
+    "The crop-kind probabilities (default `DEFAULT_MIX_PROBS`), checked: kinds of `MIX_KINDS`, non-negative, sum 1."
+    probs = dict(probs if probs is not None else DEFAULT_MIX_PROBS)
+    if set(probs) - set(MIX_KINDS) or any(not v >= 0 for v in probs.values()) or not math.isclose(sum(probs.values()), 1.0, abs_tol=1e-6):
+        raise ValueError(f"mix_probs must give non-negative probabilities of {MIX_KINDS} summing to 1, got {probs}")
+    return probs
 
 class StemCrops(torch.utils.data.Dataset):
     "Random crops (mixtures, single stems, sub-mixes) of the embedded procedural songs, deterministic per index."
@@ -498,10 +529,7 @@ class StemCrops(torch.utils.data.Dataset):
                  silence_rms: float = 1e-3, cache_songs: int = 64, crops_per_song: int = 8, pool_songs: int = 16,
                  max_tries: int = 50, return_meta: bool = True):
         self.seeds = song_seeds(split)
-        self.mix_probs = dict(mix_probs if mix_probs is not None else dict(mixture=0.6, stem=0.25, submix=0.15))
-        probs = self.mix_probs
-        if set(probs) - set(MIX_KINDS) or any(not v >= 0 for v in probs.values()) or not math.isclose(sum(probs.values()), 1.0, abs_tol=1e-6):
-            raise ValueError(f"mix_probs must give non-negative probabilities of {MIX_KINDS} summing to 1, got {probs}")
+        self.mix_probs = probs = check_mix_probs(mix_probs)
         for name, v in dict(crop_samples=crop_samples, sample_rate=sample_rate, length=length, cache_songs=cache_songs,
                             crops_per_song=crops_per_song, pool_songs=pool_songs, max_tries=max_tries).items():
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name} must be a positive int, got {v!r}")

@@ -11,35 +11,27 @@ from pathlib import Path
 import numpy as np
 import torch
 from tqdm.auto import tqdm
-from .data import EVAL_SEEDS, STEMS, synth_song
+from .data import EVAL_SEEDS, STEMS, Song, synth_song
 from .stems import StemFolderError, load_split, read_excerpt, scan_stem_folder
 from .model import CAE, CheckpointError, read_checkpoint
-from .metrics import (PAPER_GAINS, additivity, bss_eval_sdr, homogeneity, mel_distance, mr_stft_distance,
-                            nanmedian, si_sdr, snr)
+from .metrics import (PAPER_GAINS, bss_eval_sdr, gain_snr, mel_distance, mr_stft_distance, nanmedian,
+                            relative_error, si_sdr, snr)
 
 # %% auto #0
-__all__ = ['CURVE_GAINS', 'HOMOGENEITY_ROWS', 'ADDITIVITY_ROWS', 'EvalSong', 'embedded_songs', 'folder_tracks', 'folder_songs',
-           'mixture_consistent', 'score_reconstruction', 'score_composition', 'oracle_estimates', 'score_separation',
-           'evaluate', 'results_markdown', 'write_text_atomic', 'write_results', 'positive_int', 'check_writable',
-           'parse_args', 'main']
+__all__ = ['HOMOGENEITY_KEYS', 'CURVE_GAINS', 'HOMOGENEITY_ROWS', 'ADDITIVITY_ROWS', 'embedded_songs', 'folder_tracks',
+           'folder_songs', 'mixture_consistent', 'homogeneity', 'additivity', 'score_reconstruction',
+           'score_composition', 'oracle_estimates', 'score_separation', 'evaluate', 'results_markdown',
+           'write_text_atomic', 'write_results', 'positive_int', 'check_writable', 'parse_args', 'main']
 
 # %% ../nbs/05_evaluate.ipynb #2ebd8a14
-@dataclass
-class EvalSong:
-    name: str
-    stems: dict          # stem name → 1-D float tensor, all of one length
-
-    @property
-    def mixture(self) -> torch.Tensor: return sum(self.stems.values())
-
-def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8) -> list[EvalSong]:
+def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8) -> list[Song]:
     "Held-out procedural songs: `songs` is a count (the first of `EVAL_SEEDS`) or a list of seeds."
     seeds = list(EVAL_SEEDS[:songs]) if isinstance(songs, int) else [int(s) for s in songs]
     if not seeds: raise ValueError("no songs to evaluate")
     out = []
     for seed in seeds:
         song = synth_song(seed, seconds, sample_rate)
-        out.append(EvalSong(f"song-{seed}", {k: song[k] for k in STEMS}))
+        out.append(Song(f"song-{seed}", {k: song[k] for k in STEMS}, sample_rate))
     return out
 
 # %% ../nbs/05_evaluate.ipynb #aefe8e6d
@@ -55,7 +47,7 @@ def folder_tracks(root, split: str = "auto") -> tuple[list, str]:
     if not tracks: raise StemFolderError(f"{root}: no tracks in split {split!r}")
     return tracks, split
 
-def folder_songs(root, sample_rate: int, seconds: float = 3.0, songs=None, split: str = "auto") -> list[EvalSong]:
+def folder_songs(root, sample_rate: int, seconds: float = 3.0, songs=None, split: str = "auto") -> list[Song]:
     "A centred `seconds` crop of each track (the first `songs` tracks; None: all), resampled to `sample_rate`."
     tracks, _ = folder_tracks(root, split)
     tracks = tracks[:songs] if songs is not None else tracks
@@ -66,7 +58,7 @@ def folder_songs(root, sample_rate: int, seconds: float = 3.0, songs=None, split
             raise StemFolderError(f"{t.path}: {t.frames} samples ({t.frames / t.sample_rate:.2f} s), shorter than the "
                                   f"{seconds} s crop")
         stems = read_excerpt(t, (t.frames - need) // 2, need, sample_rate)
-        out.append(EvalSong(t.name, {k: v[:round(seconds * sample_rate)] for k, v in stems.items()}))
+        out.append(Song(t.name, {k: v[:round(seconds * sample_rate)] for k, v in stems.items()}, sample_rate))
     return out
 
 # %% ../nbs/05_evaluate.ipynb #990180b9
@@ -81,6 +73,50 @@ def mixture_consistent(estimates: torch.Tensor, mixture: torch.Tensor, sample_ra
     masks = (E + 1e-12 / K) / (E.sum(1, keepdim=True) + 1e-12)
     masked = (masks * stft(mixture)[:, None]).flatten(0, 1)
     return torch.istft(masked.to(torch.complex64), n_fft, hop, window=window, length=T).unflatten(0, (B, K))
+
+# %% ../nbs/05_evaluate.ipynb #350f2a1f
+def _distances(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "Phase-blind distances per item: (mel, MR-STFT)."
+    return mel_distance(estimate, reference, sample_rate), mr_stft_distance(estimate, reference)
+
+HOMOGENEITY_KEYS = ("encoder", "decoder_snr", "snr_truth", "si_sdr_truth", "mel_gap_truth", "mr_stft_gap_truth")
+
+@torch.no_grad()
+def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Per gain and item `[G, B]`: encoder error, decoder SNR (decode vs decode), SNR / SI-SDR against the truth, and
+    the mel / MR-STFT gaps (distance of Dec(a·z) to a·x minus distance of Dec(z) to x)."""
+    audio, out, sr = torch.as_tensor(audio).float(), {k: [] for k in HOMOGENEITY_KEYS}, model.config.sample_rate
+    length = audio.shape[-1]
+    z = model.encode(audio)
+    y = model.decode(z, length, steps=steps, seed=seed).to(audio.device)
+    mel_1, mr_1 = _distances(y, audio, sr)
+    for a in map(float, gains):
+        z_a, y_a = model.encode(a * audio), model.decode(a * z, length, steps=steps, seed=seed).to(audio.device)
+        out["encoder"].append(relative_error(z_a - a * z, a * z if a else z))
+        out["decoder_snr"].append(gain_snr(y_a, y, a))
+        out["snr_truth"].append(gain_snr(y_a, audio, a))
+        out["si_sdr_truth"].append(si_sdr(y_a, audio) if a else gain_snr(y_a, audio, a))
+        mel_a, mr_a = _distances(y_a, a * audio, sr)
+        out["mel_gap_truth"].append(mel_a - mel_1); out["mr_stft_gap_truth"].append(mr_a - mr_1)
+    return {k: torch.stack(v).cpu() for k, v in out.items()}
+
+# %% ../nbs/05_evaluate.ipynb #46a29c4f
+@torch.no_grad()
+def additivity(model, sources: torch.Tensor, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Per item `[B]`: encoder error, decoder MR-STFT distance (decode vs decode), SNR / SI-SDR / mel distance against
+    the true sum, and the mel / MR-STFT gaps (distance of Dec(Σ Enc xᵢ) to Σ xᵢ minus that of Dec(Enc Σ xᵢ))."""
+    sources = torch.as_tensor(sources).float()
+    if sources.ndim != 3: raise ValueError(f"sources must be [batch, sources, samples], got shape {tuple(sources.shape)}")
+    B, K, length = sources.shape
+    mix, sr = sources.sum(1), model.config.sample_rate
+    z_sum = model.encode(sources.flatten(0, 1)).unflatten(0, (B, K)).sum(1)
+    z_mix = model.encode(mix)
+    y_sum = model.decode(z_sum, length, steps=steps, seed=seed).to(mix.device)
+    y_mix = model.decode(z_mix, length, steps=steps, seed=seed).to(mix.device)
+    (mel_sum, mr_sum), (mel_mix, mr_mix) = _distances(y_sum, mix, sr), _distances(y_mix, mix, sr)
+    return dict(encoder=relative_error(z_sum - z_mix, z_mix).cpu(), decoder_mr_stft=mr_stft_distance(y_sum, y_mix).cpu(),
+                snr_truth=snr(y_sum, mix).cpu(), si_sdr_truth=si_sdr(y_sum, mix).cpu(), mel_truth=mel_sum.cpu(),
+                mel_gap_truth=(mel_sum - mel_mix).cpu(), mr_stft_gap_truth=(mr_sum - mr_mix).cpu())
 
 # %% ../nbs/05_evaluate.ipynb #74006af1
 CURVE_GAINS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
@@ -128,7 +164,7 @@ def _mean(values) -> float:
     v = np.asarray(values, dtype=np.float64)
     return float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
 
-def _stack_songs(songs: list[EvalSong]) -> tuple[torch.Tensor, list[str]]:
+def _stack_songs(songs: list[Song]) -> tuple[torch.Tensor, list[str]]:
     names = list(songs[0].stems)
     if len(names) < 2:      # one stem: the "mixture minus the stem" is silence and every score is meaningless
         raise StemFolderError(f"{songs[0].name}: {len(names)} stem ({names}); separation and additivity need at least 2 stems per track")

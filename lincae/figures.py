@@ -36,14 +36,16 @@ def save_figure(fig, path, dpi: int = 110) -> Path:
     return path
 
 # %% ../nbs/06_figures.ipynb #c0044f85
-HOMOGENEITY_PANELS = [("encoder_homogeneity", "relative error (lower is better)", "encoder: Enc(a·x) vs a·Enc(x)"),
-                      ("decoder_homogeneity_snr", "SNR (dB)", "decoder: Dec(a·z) vs a·Dec(z)"),
-                      ("homogeneity_snr_vs_truth", "SNR (dB)", "decoder vs truth: Dec(a·Enc x) vs a·x"),
-                      ("homogeneity_mel_gap", "mel gap (0 is perfect)", "phase-blind: mel(Dec(a·z), a·x) − mel(Dec z, x)")]
-ADDITIVITY_PANELS = [("encoder_additivity", "relative error (lower is better)", "encoder: ΣEnc(xᵢ) vs Enc(Σxᵢ)"),
-                     ("decoder_additivity_mr_stft", "MR-STFT distance (lower is better)", "decoder: Dec(ΣEnc xᵢ) vs Dec(Enc Σxᵢ)"),
-                     ("additivity_si_sdr_vs_truth", "SI-SDR (dB)", "decoder vs truth: Dec(ΣEnc xᵢ) vs Σxᵢ"),
-                     ("additivity_mel_gap", "mel gap (0 is perfect)", "phase-blind: mel(Dec ΣEnc xᵢ, Σxᵢ) − mel(Dec Enc Σxᵢ, Σxᵢ)")]
+from .evaluate import HOMOGENEITY_ROWS as HOM, ADDITIVITY_ROWS as ADD   # the results layout, defined once
+
+HOMOGENEITY_PANELS = [(HOM["encoder"], "relative error (lower is better)", "encoder: Enc(a·x) vs a·Enc(x)"),
+                      (HOM["decoder_snr"], "SNR (dB)", "decoder: Dec(a·z) vs a·Dec(z)"),
+                      (HOM["snr_truth"], "SNR (dB)", "decoder vs truth: Dec(a·Enc x) vs a·x"),
+                      (HOM["mel_gap_truth"], "mel gap (0 is perfect)", "phase-blind: mel(Dec(a·z), a·x) − mel(Dec z, x)")]
+ADDITIVITY_PANELS = [(ADD["encoder"], "relative error (lower is better)", "encoder: ΣEnc(xᵢ) vs Enc(Σxᵢ)"),
+                     (ADD["decoder_mr_stft"], "MR-STFT distance (lower is better)", "decoder: Dec(ΣEnc xᵢ) vs Dec(Enc Σxᵢ)"),
+                     (ADD["si_sdr_truth"], "SI-SDR (dB)", "decoder vs truth: Dec(ΣEnc xᵢ) vs Σxᵢ"),
+                     (ADD["mel_gap_truth"], "mel gap (0 is perfect)", "phase-blind: mel(Dec ΣEnc xᵢ, Σxᵢ) − mel(Dec Enc Σxᵢ, Σxᵢ)")]
 
 def plot_curves(results: dict, curve: str, panels: list, xlabel: str, title: str):
     "One panel per metric of `results[m]['curves'][curve]`, one line per method."
@@ -102,19 +104,28 @@ def plot_spectrograms(model: CAE, stems: dict, seed: int = 0, title: str = ""):
 
 # %% ../nbs/06_figures.ipynb #fc23f5b0
 def plot_training(logs: dict):
-    """Loss (running mean), gradient norm and held-out mel distance of 1-step decodes over training, one line per
-    method; `logs` = {method: list of log records} (training records carry `loss`, validation records `val_mel`)."""
-    fig, axes = plt.subplots(1, 3, figsize=(17, 3.2))
-    for method, recs in logs.items():
+    """Training curves, one line per run; `logs` = {label: log.jsonl records} (training records carry `loss`,
+    validation records `val_mel`). Loss (raw and a running mean), gradient norm, the latent gain range (runs that
+    draw gains) and the held-out 1-step decodes' distances (EMA weights). `lincae.train` saves it as `loss.png`."""
+    gains = any(r.get("gain_lo", 1) != 1 or r.get("gain_hi", 1) != 1 for recs in logs.values() for r in recs)
+    fig, axes = plt.subplots(1, 3 + gains, figsize=(5.5 * (3 + gains), 3.2))
+    for label, recs in logs.items():
         train_recs, val_recs = [r for r in recs if "loss" in r], [r for r in recs if "val_mel" in r]
         steps, loss = np.array([r["step"] for r in train_recs]), np.array([r["loss"] for r in train_recs])
+        line, = axes[0].semilogy(steps, loss, alpha=0.25)
         k = max(1, len(loss) // 20)
-        axes[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), label=f"{method} (mean of {k})")
-        axes[1].semilogy(steps, [r["grad_norm"] for r in train_recs], label=method, alpha=0.7)
-        axes[2].plot([r["step"] for r in val_recs], [r["val_mel"] for r in val_recs], "o-", ms=3, label=f"{method}: mel")
-        axes[2].plot([r["step"] for r in val_recs], [r["val_mr_stft"] for r in val_recs], "s--", ms=3, label=f"{method}: MR-STFT")
+        if len(loss) > k:
+            axes[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), color=line.get_color(), label=f"{label} (mean of {k})")
+        axes[1].semilogy(steps, [r["grad_norm"] for r in train_recs], label=label, alpha=0.7)
+        if gains:
+            axes[2].fill_between(steps, [r.get("gain_lo", 1) for r in train_recs], [r.get("gain_hi", 1) for r in train_recs], alpha=0.3, label=label)
+        vs = [r["step"] for r in val_recs]
+        axes[-1].plot(vs, [r["val_mel"] for r in val_recs], "o-", ms=3, label=f"{label}: mel")
+        axes[-1].plot(vs, [r["val_mr_stft"] for r in val_recs], "s--", ms=3, label=f"{label}: MR-STFT")
     axes[0].set(xlabel="step", ylabel="consistency loss", title="training loss")
     axes[1].set(xlabel="step", ylabel="gradient norm (before clipping)", title="gradient norm")
-    axes[2].set(xlabel="step", ylabel="distance (lower is better)", title="held-out 1-step decodes (EMA)")
-    axes[0].legend(); axes[2].legend(fontsize=7); fig.tight_layout()
+    if gains: axes[2].set(xlabel="step", ylabel="gain", title="latent gain range", ylim=(-0.1, 3.1))
+    axes[-1].set(xlabel="step", ylabel="distance (lower is better)", title="held-out 1-step decodes (EMA)")
+    for ax in (axes[0], axes[-1]): ax.legend(fontsize=7)
+    fig.tight_layout()
     return fig

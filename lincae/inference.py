@@ -145,11 +145,13 @@ def load(cls: Autoencoder, path, device="auto", weights: str = "auto", **options
 # %% ../nbs/08_inference.ipynb #526f7b01
 @patch(cls_method=True)
 def from_released(cls: Autoencoder, folder, device="auto", **options) -> Autoencoder:
-    "An `Autoencoder` from a folder holding one of the authors' released checkpoints (see `lincae.released`)."
-    from lincae.released import load_released     # imported here: the module is optional for everything else
+    """A `ReleasedAutoencoder` (the authors' whole-audio path, `lincae.released`) from a folder holding one of the
+    authors' released checkpoints: at any length it encodes and decodes what their code does."""
+    from lincae.released import load_released, ReleasedAutoencoder     # here: the module is optional for the rest
     model, factor = load_released(folder)
     # the authors MULTIPLY latents by their factor (15 / 33 / 40); our latent_scale DIVIDES: the same latents
-    return cls(model.to(pick_device(device)), latent_scale=1.0 / factor, path=Path(folder), **options)
+    return (ReleasedAutoencoder if cls is Autoencoder else cls)(model.to(pick_device(device)), latent_scale=1.0 / factor,
+                                                              path=Path(folder), **options)
 
 # %% ../nbs/08_inference.ipynb #074d40f1
 @patch
@@ -164,7 +166,7 @@ def _batches(self: Autoencoder, jobs: list, desc: str):
 @patch
 def _prepare(self: Autoencoder, audio, sample_rate: int, batched: bool) -> torch.Tensor:
     audio = to_batch(as_float_audio(audio), batched)
-    return check_values(resample_to(check_values(audio), sample_rate, self.sample_rate))
+    return check_values(resample_to(check_values(audio, peak_warning=False), sample_rate, self.sample_rate))   # one peak warning
 
 @patch
 @torch.no_grad()

@@ -7,10 +7,9 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['AUTHOR_RESOLUTIONS', 'MEL_SCALES', 'PAPER_GAINS', 'GAIN_CURVE', 'HOMOGENEITY_KEYS', 'si_sdr', 'snr', 'STFTResolution',
-           'stft_magnitude', 'stft_distance', 'mr_stft_distance', 'mel_distance', 'bss_eval_frames', 'nanmedian',
-           'bss_eval_sdr', 'median_over_tracks', 'framewise_snr', 'relative_error', 'gain_snr', 'homogeneity',
-           'additivity', 'homogeneity_curve', 'additivity_curve']
+__all__ = ['AUTHOR_RESOLUTIONS', 'MEL_SCALES', 'PAPER_GAINS', 'GAIN_CURVE', 'si_sdr', 'snr', 'STFTResolution', 'stft_magnitude',
+           'stft_distance', 'mr_stft_distance', 'mel_distance', 'bss_eval_frames', 'nanmedian', 'bss_eval_sdr',
+           'median_over_tracks', 'framewise_snr', 'relative_error', 'gain_snr']
 
 # %% ../nbs/04_metrics.ipynb #4c73525f
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -160,60 +159,3 @@ def gain_snr(estimate: torch.Tensor, reference: torch.Tensor, gain: float, eps: 
     "SNR in dB of `estimate` against `gain·reference`; at gain 0 the signal energy is that of `reference` itself."
     signal = _energy(reference) * (gain if gain != 0 else 1.0) ** 2
     return (10 * torch.log10((signal + eps) / (_energy(estimate - gain * reference) + eps))).float()
-
-# %% ../nbs/04_metrics.ipynb #350f2a1f
-def _distances(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "Phase-blind distances per item: (mel, MR-STFT)."
-    return mel_distance(estimate, reference, sample_rate), mr_stft_distance(estimate, reference)
-
-HOMOGENEITY_KEYS = ("encoder", "decoder_snr", "snr_truth", "si_sdr_truth", "mel_gap_truth", "mr_stft_gap_truth")
-
-@torch.no_grad()
-def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Per gain and item `[G, B]`: encoder error, decoder SNR (decode vs decode), SNR / SI-SDR against the truth, and
-    the mel / MR-STFT gaps (distance of Dec(a·z) to a·x minus distance of Dec(z) to x)."""
-    audio, out, sr = torch.as_tensor(audio).float(), {k: [] for k in HOMOGENEITY_KEYS}, model.config.sample_rate
-    length = audio.shape[-1]
-    z = model.encode(audio)
-    y = model.decode(z, length, steps=steps, seed=seed).to(audio.device)
-    mel_1, mr_1 = _distances(y, audio, sr)
-    for a in map(float, gains):
-        z_a, y_a = model.encode(a * audio), model.decode(a * z, length, steps=steps, seed=seed).to(audio.device)
-        out["encoder"].append(relative_error(z_a - a * z, a * z if a else z))
-        out["decoder_snr"].append(gain_snr(y_a, y, a))
-        out["snr_truth"].append(gain_snr(y_a, audio, a))
-        out["si_sdr_truth"].append(si_sdr(y_a, audio) if a else gain_snr(y_a, audio, a))
-        mel_a, mr_a = _distances(y_a, a * audio, sr)
-        out["mel_gap_truth"].append(mel_a - mel_1); out["mr_stft_gap_truth"].append(mr_a - mr_1)
-    return {k: torch.stack(v).cpu() for k, v in out.items()}
-
-# %% ../nbs/04_metrics.ipynb #46a29c4f
-@torch.no_grad()
-def additivity(model, sources: torch.Tensor, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Per item `[B]`: encoder error, decoder MR-STFT distance (decode vs decode), SNR / SI-SDR / mel distance against
-    the true sum, and the mel / MR-STFT gaps (distance of Dec(Σ Enc xᵢ) to Σ xᵢ minus that of Dec(Enc Σ xᵢ))."""
-    sources = torch.as_tensor(sources).float()
-    if sources.ndim != 3: raise ValueError(f"sources must be [batch, sources, samples], got shape {tuple(sources.shape)}")
-    B, K, length = sources.shape
-    mix, sr = sources.sum(1), model.config.sample_rate
-    z_sum = model.encode(sources.flatten(0, 1)).unflatten(0, (B, K)).sum(1)
-    z_mix = model.encode(mix)
-    y_sum = model.decode(z_sum, length, steps=steps, seed=seed).to(mix.device)
-    y_mix = model.decode(z_mix, length, steps=steps, seed=seed).to(mix.device)
-    (mel_sum, mr_sum), (mel_mix, mr_mix) = _distances(y_sum, mix, sr), _distances(y_mix, mix, sr)
-    return dict(encoder=relative_error(z_sum - z_mix, z_mix).cpu(), decoder_mr_stft=mr_stft_distance(y_sum, y_mix).cpu(),
-                snr_truth=snr(y_sum, mix).cpu(), si_sdr_truth=si_sdr(y_sum, mix).cpu(), mel_truth=mel_sum.cpu(),
-                mel_gap_truth=(mel_sum - mel_mix).cpu(), mr_stft_gap_truth=(mr_sum - mr_mix).cpu())
-
-# %% ../nbs/04_metrics.ipynb #2b5bef99
-def _mean(v: torch.Tensor) -> list[float]: return v.double().mean(-1).tolist()
-
-def homogeneity_curve(model, audio: torch.Tensor, gains=GAIN_CURVE, steps: int = 1, seed: int = 0) -> dict[str, list]:
-    "Item-mean homogeneity metrics for each gain: {'gain': [...], metric: [...]}."
-    return {"gain": [float(a) for a in gains], **{k: _mean(v) for k, v in homogeneity(model, audio, gains, steps, seed).items()}}
-
-def additivity_curve(model, sources: torch.Tensor, counts=None, steps: int = 1, seed: int = 0) -> dict[str, list]:
-    "Item-mean additivity metrics when summing the first n sources, n in `counts` (default 1…K)."
-    counts = list(counts or range(1, sources.shape[1] + 1))
-    rows = [additivity(model, sources[:, :n], steps, seed) for n in counts]
-    return {"sources": counts, **{k: [r[k].double().mean().item() for r in rows] for k in rows[0]}}

@@ -7,18 +7,22 @@ from __future__ import annotations
 import importlib, importlib.util, math, os, subprocess, sys, tempfile, types
 from dataclasses import replace
 from pathlib import Path
+import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 import yaml
+from fastcore.basics import patch
 from .audio import Frontend, atomic_output
-from .model import CAE, CAEConfig, ResBlock
+from .inference import Autoencoder, InputError
+from .model import CAE, CAEConfig, ResBlock, check_steps, make_generator, positional_noise
 
 # %% auto #0
 __all__ = ['HF_REPO', 'RELEASED_MODELS', 'RELEASED_FILES', 'AUTHORS_DEFAULTS', 'RELEASED_SETTINGS', 'AUTHORS_PACKAGE',
            'ReleasedError', 'model_id_of', 'released_files', 'released_config', 'authors_settings', 'released_key_map',
            'convert_state_dict', 'AuthorsFraming', 'read_yaml', 'read_state_dict', 'released_latent_scale',
-           'load_released', 'write_released', 'save_released', 'authors_modules', 'authors_release',
-           'compare_with_authors']
+           'load_released', 'write_released', 'save_released', 'ReleasedAutoencoder', 'authors_noise',
+           'authors_modules', 'authors_release', 'compare_with_authors']
 
 # %% ../nbs/08b_released.ipynb #ab269b23
 HF_REPO = "BernardoTorres/linear_consistency_autoencoders"
@@ -235,18 +239,27 @@ def convert_state_dict(state: dict, model: CAE, source="state dict") -> dict:
 
 # %% ../nbs/08b_released.ipynb #6255b0b2
 class AuthorsFraming(Frontend):
-    "Our frontend with the authors' framing: frame 0 starts at sample 0 (no leading `lead` padding)."
+    "Our frontend with the authors' framing: frame 0 starts at sample 0 and only whole windows are read (no padding)."
+    def authors_frames(self, length: int) -> int:
+        "STFT frames the authors' `encode` computes for `length` samples (one, zero-padded, below a window)."
+        return max(1, self.frame_count(length))
+
     def frames_for(self, length: int) -> int:
-        frames = max(1, math.ceil((length - self.lead) / self.hop))
-        return math.ceil(frames / self.frame_multiple) * self.frame_multiple
+        "Frames the decoder generates for `length` samples: `authors_frames`, rounded up to whole latent frames."
+        return math.ceil(self.authors_frames(length) / self.frame_multiple) * self.frame_multiple
 
     def pad(self, audio: torch.Tensor) -> torch.Tensor:
-        total = self.segment_samples(self.frames_for(audio.shape[-1]))
-        return torch.nn.functional.pad(audio, (0, total - audio.shape[-1]))
+        "What the authors' STFT reads: `[..., T]` up to its last whole window (zeros up to one window when shorter)."
+        length, read = audio.shape[-1], self.segment_samples(self.authors_frames(audio.shape[-1]))
+        return F.pad(audio, (0, read - length)) if read > length else audio[..., :read]
 
     def trim(self, audio: torch.Tensor, length: int) -> torch.Tensor:
-        if audio.shape[-1] < length: raise ValueError(f"cannot trim {length} samples from {audio.shape[-1]}")
-        return audio[..., :length]
+        "The first `length` samples; up to hop − 1 missing ones at the end (never encoded) are filled with silence."
+        missing = length - audio.shape[-1]
+        if missing >= self.hop:
+            raise ValueError(f"cannot trim {length} samples from {audio.shape[-1]}: only the last {self.hop - 1} "
+                             "(after the last whole window, never encoded) may be missing")
+        return F.pad(audio, (0, max(0, missing)))[..., :length]
 
 # %% ../nbs/08b_released.ipynb #fd2b0239
 def read_yaml(path) -> dict:
@@ -309,6 +322,64 @@ def save_released(model: CAE, folder, ckpt_type: str = "last") -> Path:
              **{t: ours[o].detach().cpu() for t, o in released_key_map(model).items()}}
     return write_released(folder, **authors_settings(model.config), state_dict=state, ckpt_type=ckpt_type)
 
+# %% ../nbs/08b_released.ipynb #c1a55e01
+class ReleasedAutoencoder(Autoencoder):
+    "An `Autoencoder` for the authors' released checkpoints: whole audio in one pass, as their code does (no chunks)."
+    def __init__(self, model: CAE, latent_scale: float = 1.0, batch_size: int | None = None, progress: bool = False,
+                 path=None, chunk_seconds=None, overlap_seconds=None):
+        if chunk_seconds is not None or overlap_seconds is not None:
+            raise ValueError("a released model encodes and decodes the whole audio at once, as the authors' code does: "
+                             "chunk_seconds and overlap_seconds do not apply")
+        super().__init__(model, latent_scale, batch_size=batch_size, progress=progress, path=path)
+        self.chunk_seconds = self.overlap_seconds = None
+
+    def __repr__(self):
+        return (f"ReleasedAutoencoder({self.config.name}, {self.sample_rate} Hz, {self.latent_channels}×"
+                f"{self.config.latent_rate:.2f} Hz latents, scale {self.latent_scale:.4g}, device {self.device}, "
+                f"whole audio ×{self.batch_size or 'auto'})")
+
+# %% ../nbs/08b_released.ipynb #e2c0de01
+@patch
+@torch.no_grad()
+def _encode_raw(self: ReleasedAutoencoder, audio: torch.Tensor) -> torch.Tensor:
+    "Mono batch `[B, samples]` → unscaled latents `[B, C, latent_frames]` (on the CPU): each item whole, `batch_size` at a time."
+    jobs = [dict(item=b, size=audio.shape[-1]) for b in range(audio.shape[0])]
+    return torch.cat([self.model.encode(audio[[j["item"] for j in batch]].to(self.device)).float().cpu()
+                      for batch in self._batches(jobs, "encoding")])
+
+# %% ../nbs/08b_released.ipynb #dec0de01
+def authors_noise(shape: tuple, steps: int, device=None):
+    "`noise(step)` for `CAE.decode_rep` from torch's global generator in the authors' order (their last step draws one more)."
+    def noise(step: int) -> torch.Tensor:
+        drawn = torch.randn(shape, device=device)
+        if step == steps - 1: torch.randn(shape, device=device)     # drawn and never used by their last step
+        return drawn
+    return noise
+
+@patch
+@torch.no_grad()
+def decode(self: ReleasedAutoencoder, latents, length: int, steps: int = 1, seed: int | None = None,
+           batched: bool = False, clamp: bool = True) -> torch.Tensor:
+    """Latents (as `encode` returns them) → audio of exactly `length` samples, `[length]` or `[batch, length]`: all
+    frames decoded at once and trimmed, like the authors' `decode(z, full_length=length)` (which does not `clamp`)."""
+    z = self._check_latents(latents, batched)
+    z = (z if batched else z[None]) * self.latent_scale
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+        raise InputError(f"length must be a positive int, got {length!r}")
+    if z.shape[-1] < self.latent_frames(length):
+        raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples (they need {self.latent_frames(length)} frames)")
+    try: check_steps(steps); make_generator(seed)           # steps an integer ≥ 1, seed None or an integer ≥ 0
+    except ValueError as e: raise InputError(str(e)) from None
+    c, frames, out = self.config, z.shape[-1] * self.config.time_downsampling, []
+    for batch in self._batches([dict(item=b, size=length) for b in range(z.shape[0])], "decoding"):
+        items = [j["item"] for j in batch]
+        noise = (authors_noise((len(items), 2, c.bins, frames), steps, self.device) if seed is None else
+                 lambda step: torch.stack([positional_noise(seed, b, step, 0, frames, c.bins) for b in items]))
+        rep = self.model.decode_rep(z[items], steps, noise=noise)
+        out.append(self.model.frontend.decode_audio(rep, int(length), clamp=clamp).cpu())
+    out = torch.cat(out)
+    return out if batched else out[0]
+
 # %% ../nbs/08b_released.ipynb #3ac27054
 AUTHORS_PACKAGE = "linear-cae==0.1.4"
 
@@ -333,7 +404,7 @@ def _import_authors(stub_hub: bool):
 def authors_modules(install: bool = False, target=None) -> types.SimpleNamespace | None:
     "The authors' `frontends`, `generator`, `diffusion`, `inference` modules, installing the package if asked; else None."
     if target is None:
-        from lincae.train import project_root
+        from lincae.runtime import project_root
         target = project_root() / ".bench-deps"
     target = Path(target)
     if importlib.util.find_spec("linear_cae") is None and str(target) not in sys.path:
@@ -365,19 +436,17 @@ def authors_release(authors, folder, settings: dict = RELEASED_SETTINGS, model_i
 
 def compare_with_authors(ae, model: CAE, scale: float, audio: torch.Tensor, steps=(1,)) -> dict[str, float]:
     "max |ours − theirs| / max |theirs| for the representation, the latents and the decodes with `steps` steps."
-    n, out = audio.shape[-1], {}
-    if not isinstance(model.frontend, AuthorsFraming): raise ValueError("compare a model loaded with framing='authors'")
-    if model.frontend.pad(audio).shape[-1] != n:
-        raise ValueError(f"{n} samples is not a whole number of latent frames: use model.frontend.segment_samples(8·k)")
+    n, fe, out = audio.shape[-1], model.frontend, {}
+    if not isinstance(fe, AuthorsFraming): raise ValueError("compare a model loaded with framing='authors'")
+    given = fe.pad(audio) if n < fe.n_fft else audio     # their code refuses audio shorter than one window
     with torch.no_grad():
-        rep_theirs = ae.frontend.to_representation(audio)
-        out["representation"] = (model.frontend.to_rep(model.frontend.pad(audio)), rep_theirs)
+        out["representation"] = (fe.to_rep(fe.pad(audio)), ae.frontend.to_representation(given))
         batch = audio.shape[0]                       # one chunk, so their noise is drawn like ours (all at once)
-        z_theirs = ae.encode(audio, max_batch_size=batch)
+        z_theirs = ae.encode(given, max_batch_size=batch)
         z = model.encode(audio)
         out["latents"] = (scale * z, z_theirs)
         for s in steps:
             torch.manual_seed(10 + s); theirs = ae.decode(z_theirs, full_length=n, diffusion_steps=s, max_batch_size=batch)
             torch.manual_seed(10 + s); ours = model.decode(z, n, steps=s, clamp=False)
-            out[f"decode, {s} step(s)"] = (ours, theirs)
+            out[f"decode, {s} step(s)"] = (ours, F.pad(theirs, (0, n - theirs.shape[-1])))   # ours: silence after theirs end
     return {k: float((a - b).abs().max() / b.abs().max()) for k, (a, b) in out.items()}

@@ -14,15 +14,13 @@ import soundfile as sf
 import torch
 import torchaudio.functional as AF
 from .audio import AudioError
+from .data import STEMS, check_mix_probs
 
 # %% auto #0
-__all__ = ['MUSDB_STEMS', 'AUDIO_SUFFIXES', 'musdb_validation_tracks', 'Track', 'StemFolderError', 'scan_track',
-           'scan_stem_folder', 'write_fake_musdb', 'load_split', 'read_crop', 'read_excerpt', 'StemFolderCrops',
-           'musdb_tracks']
+__all__ = ['AUDIO_SUFFIXES', 'musdb_validation_tracks', 'Track', 'StemFolderError', 'scan_track', 'scan_stem_folder',
+           'write_fake_musdb', 'load_split', 'read_crop', 'read_excerpt', 'StemFolderCrops', 'musdb_tracks']
 
 # %% ../nbs/01a_stems.ipynb #c005
-MUSDB_STEMS = ("vocals", "drums", "bass", "other")
-
 def musdb_validation_tracks() -> list[str]:
     "The 14 official MUSDB18 validation track names (from the musdb package's configuration)."
     spec = find_spec("musdb")
@@ -97,7 +95,7 @@ def write_fake_musdb(root, tracks=("Actions - One Minute Smile", "Song A", "Song
     for name in tracks:
         folder = Path(root) / split / name; folder.mkdir(parents=True, exist_ok=True)
         stems = {}
-        for stem in MUSDB_STEMS:
+        for stem in STEMS:
             f0 = g.uniform(60, 600)
             env = (np.sin(2 * np.pi * g.uniform(0.3, 2) * t) > -0.3).astype(float)     # with gaps
             stems[stem] = 0.2 * env * sum(np.sin(2 * np.pi * k * f0 * t) / k for k in range(1, 5))
@@ -112,7 +110,7 @@ def load_split(root, split: str) -> list[Track]:
     is_musdb = (root / "train").is_dir() and split in ("train", "valid") and not (root / "valid").is_dir()
     if not is_musdb: return scan_stem_folder(root, split)
     tracks = scan_stem_folder(root, "train")
-    if not all(set(MUSDB_STEMS) <= set(t.files) for t in tracks): return tracks if split == "train" else []
+    if not all(set(STEMS) <= set(t.files) for t in tracks): return tracks if split == "train" else []
     valid = set(musdb_validation_tracks())
     return [t for t in tracks if (t.name in valid) == (split == "valid")]
 
@@ -139,10 +137,7 @@ class StemFolderCrops(torch.utils.data.Dataset):
                  mix_probs: dict | None = None, silence_rms: float = 1e-3, length: int = 10 ** 9, max_tries: int = 50):
         self.root, self.tracks = Path(root), load_split(root, split)
         if not self.tracks: raise StemFolderError(f"{root}: no tracks in split {split!r}")
-        self.mix_probs = dict(mix_probs or dict(mixture=0.6, stem=0.25, submix=0.15))
-        if set(self.mix_probs) - {"mixture", "stem", "submix"} or any(v < 0 for v in self.mix_probs.values()) \
-                or not math.isclose(sum(self.mix_probs.values()), 1.0):
-            raise ValueError(f"mix_probs must give non-negative probabilities of mixture/stem/submix summing to 1, got {self.mix_probs}")
+        self.mix_probs = check_mix_probs(mix_probs)
         self.crop_samples, self.sample_rate, self.seed = crop_samples, sample_rate, seed
         self.silence_rms, self.length, self.max_tries, self.rejected = silence_rms, length, max_tries, 0
         for t in self.tracks:
@@ -184,7 +179,7 @@ def musdb_tracks(root, subset: str = "test", sample_rate: int | None = None) -> 
     if not db.tracks: raise StemFolderError(f"{root}: no MUSDB18 .stem.mp4 tracks in subset {subset!r}")
     out = []
     for track in db.tracks:
-        stems = {k: torch.from_numpy(track.targets[k].audio.mean(1)).float() for k in MUSDB_STEMS}
+        stems = {k: torch.from_numpy(track.targets[k].audio.mean(1)).float() for k in STEMS}
         stems["mixture"] = torch.from_numpy(track.audio.mean(1)).float()
         if sample_rate and sample_rate != track.rate:
             stems = {k: AF.resample(v, int(track.rate), sample_rate) for k, v in stems.items()}

@@ -17,16 +17,19 @@ from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointE
 from .consistency import consistency_loss, delta_schedule, NOISE_DISTRIBUTIONS
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds
-from .stems import StemFolderCrops
+from .stems import StemFolderCrops, StemFolderError
+from .audio import AudioError
 from .evaluate import score_reconstruction
 from .runtime import pick_device, autocast_and_scaler, project_root
+from .figures import plot_training
 
 # %% auto #0
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
-           'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'write_checkpoints',
-           'latest_checkpoint', 'check_same_run', 'remove_stale_temporaries', 'setup_processes', 'average_gradients',
-           'check_ranks_agree', 'train', 'read_log', 'plot_log', 'parse_args', 'main', 'export_model']
+           'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'RunFolderError',
+           'write_checkpoints', 'latest_checkpoint', 'check_same_run', 'remove_stale_temporaries', 'setup_processes',
+           'average_gradients', 'check_ranks_agree', 'train', 'read_log', 'plot_log', 'parse_args', 'last_line', 'main',
+           'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -189,17 +192,22 @@ def checkpoint_payload(model, ema, opt, scaler, step: int, cfg: TrainConfig) -> 
 class CheckpointWriteError(OSError):
     "A checkpoint could not be written (full disk, read-only folder…); the message names the last good checkpoint."
 
+class RunFolderError(ValueError):
+    "The run folder cannot be used: it holds a run trained otherwise, or it cannot be written."
+
 def write_checkpoints(run: Path, payload: dict, keep: int):
     "Write `step-N.ckpt` (keeping the newest `keep`) and `last.ckpt`, each atomically; a failed write says what is left."
+    target = run / f"step-{payload['step']:08d}.ckpt"
     try:
         if keep > 0:
-            save_checkpoint(payload, run / f"step-{payload['step']:08d}.ckpt")
+            save_checkpoint(payload, target)
             for old in sorted(run.glob("step-*.ckpt"))[:-keep]: old.unlink()
-        save_checkpoint(payload, run / "last.ckpt")
+        target = run / "last.ckpt"
+        save_checkpoint(payload, target)
     except (OSError, RuntimeError) as e:     # torch.save on a full disk raises RuntimeError ("unexpected pos …")
         good = latest_checkpoint(run)
         last = f"step {good['step']} (resume from it with the same command)" if good else "none"
-        raise CheckpointWriteError(f"{run}: could not write the step-{payload['step']} checkpoint ({e}); "
+        raise CheckpointWriteError(f"{run}: could not write {target.name} at step {payload['step']} ({e}); "
                                    f"the last good checkpoint is {last}") from e
 
 def latest_checkpoint(run: Path) -> dict | None:
@@ -221,9 +229,9 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
-        raise ValueError(f"{run}: holds a run trained with {said}; resume with its settings or choose another out_dir")
+        raise RunFolderError(f"{run}: holds a run trained with {said}; resume with its settings or choose another out_dir")
     if saved.get("model_config") not in (None, asdict(model_config)):
-        raise ValueError(f"{run}: holds a run of another network configuration; choose another out_dir")
+        raise RunFolderError(f"{run}: holds a run of another network configuration; choose another out_dir")
 
 def remove_stale_temporaries(run: Path) -> list[Path]:
     "Delete checkpoint temporaries (`.<name>.ckpt.*.tmp`) that a killed write left behind; returns them."
@@ -279,9 +287,11 @@ def train(config: TrainConfig) -> Path:
         if rank == 0: print(f"resuming {run} from step {start}")
     dataset = make_dataset(cfg, model.config)
     if rank == 0:
-        run.mkdir(parents=True, exist_ok=True)
-        for path in remove_stale_temporaries(run): print(f"removed {path.name}, left by an interrupted checkpoint write")
-        (run / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
+        try:
+            run.mkdir(parents=True, exist_ok=True)
+            for path in remove_stale_temporaries(run): print(f"removed {path.name}, left by an interrupted checkpoint write")
+            (run / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
+        except OSError as e: raise RunFolderError(f"{run}: cannot write the run folder ({e})") from e
     log = open(run / "log.jsonl", "a") if rank == 0 else None
     val_audio = validation_audio(model.config.sample_rate, cfg.validation_songs) if rank == 0 and cfg.validate_every else None
     model.train()
@@ -331,22 +341,11 @@ def read_log(run) -> list[dict]:
 VALIDATION_SCORES = (("val_mel", "mel distance"), ("val_mr_stft", "MR-STFT distance"), ("val_si_sdr", "SI-SDR (dB)"))
 
 def plot_log(run):
-    "Loss (log scale, with a running mean), gradient norm, gain range and the held-out scores; saved as `loss.png`."
-    recs = read_log(run)
-    train_recs, val_recs = [r for r in recs if "loss" in r], [r for r in recs if "val_mel" in r]
-    steps, loss = np.array([r["step"] for r in train_recs]), np.array([r["loss"] for r in train_recs])
-    fig, ax = plt.subplots(1, 4, figsize=(18, 3))
-    ax[0].semilogy(steps, loss, alpha=0.4, label="loss")
-    k = max(1, len(loss) // 20)
-    if len(loss) > k: ax[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), label=f"mean of {k}")
-    ax[0].set(xlabel="step", ylabel="consistency loss", title="training loss"); ax[0].legend()
-    ax[1].semilogy(steps, [r["grad_norm"] for r in train_recs]); ax[1].set(xlabel="step", ylabel="norm (before clipping)", title="gradient norm")
-    ax[2].fill_between(steps, [r.get("gain_lo", 1) for r in train_recs], [r.get("gain_hi", 1) for r in train_recs], alpha=0.4)
-    ax[2].set(xlabel="step", ylabel="gain", title="latent gain range", ylim=(-0.1, 3.1))
-    vs = [r["step"] for r in val_recs]
-    for key, label in VALIDATION_SCORES[:2]: ax[3].plot(vs, [r[key] for r in val_recs], "o-", label=label)
-    ax[3].set(xlabel="step", ylabel="distance (lower is better)", title="held-out 1-step decodes (EMA)"); ax[3].legend()
-    fig.tight_layout(); fig.savefig(Path(run) / "loss.png", dpi=100)
+    "The curves of `run` (`lincae.figures.plot_training`: loss, gradient norm, gain range, held-out scores), saved as `loss.png`."
+    config = Path(run) / "config.json"
+    label = json.loads(config.read_text()).get("method", "run") if config.exists() else "run"
+    fig = plot_training({label: read_log(run)})
+    fig.savefig(Path(run) / "loss.png", dpi=100)
     return fig
 
 # %% ../nbs/03_train.ipynb #c024
@@ -356,7 +355,9 @@ def _parse_bool(s: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true/false, got {s!r}")
 
 def _none_or(kind):
-    return lambda s: None if s.lower() == "none" else kind(s)
+    def parse(s): return None if s.lower() == "none" else kind(s)
+    parse.__name__ = kind.__name__         # argparse names it in its message: "invalid int value: '2.5'"
+    return parse
 
 def parse_args(argv=None) -> TrainConfig:
     "A `TrainConfig` from command-line flags (`--steps 100 --method m2l …`)."
@@ -370,10 +371,17 @@ def parse_args(argv=None) -> TrainConfig:
     try: return TrainConfig(**vars(p.parse_args(argv)))
     except ValueError as e: p.error(str(e))        # one line and exit status 2, as for any other bad flag
 
+def last_line(e: Exception) -> str:
+    "The message of `e` in one line: a data worker's error arrives wrapped in its traceback, whose last line it is."
+    line = str(e).strip().splitlines()[-1]
+    prefix = f"{type(e).__module__}.{type(e).__name__}: "
+    return line[len(prefix):] if line.startswith(prefix) else line
+
 def main(argv=None):
     "Console script `lincae-train` (also `python -m lincae.train`, which `torchrun -m` uses)."
     try: print(train(parse_args(argv)))
-    except CheckpointWriteError as e: raise SystemExit(f"lincae-train: {e}") from None
+    except (CheckpointWriteError, RunFolderError, AudioError, StemFolderError) as e:
+        raise SystemExit(f"lincae-train: {last_line(e)}") from None
 
 if __name__ == "__main__" and "__file__" in globals(): main()      # `python -m lincae.train`, `torchrun -m lincae.train`
 

@@ -16,38 +16,16 @@ import matplotlib
 import matplotlib.pyplot as plt
 import ipywidgets as W
 from IPython.display import Audio, display
-from .data import synth_song, EVAL_SEEDS, STEMS
+from .data import synth_song, EVAL_SEEDS, STEMS, Song
 from .stems import scan_stem_folder, scan_track, read_crop, read_excerpt, StemFolderError, AUDIO_SUFFIXES
 from .model import CAE
 from .metrics import si_sdr, snr
 from .runtime import project_root
 
 # %% auto #0
-__all__ = ['COMMITTED_CHECKPOINT', 'QUICK_RUN', 'BUSY', 'Song', 'cut', 'embedded_song', 'find_track', 'folder_song', 'load_song',
+__all__ = ['COMMITTED_CHECKPOINT', 'QUICK_RUN', 'BUSY', 'cut', 'embedded_song', 'find_track', 'folder_song', 'load_song',
            'resolve_checkpoint', 'Result', 'audible', 'LatentLab', 'spectrogram_db', 'spectrogram_png', 'player',
            'busy', 'MixerPanel', 'SeparationPanel', 'VolumePanel', 'LatentArithmeticApp']
-
-# %% ../nbs/07_widgets.ipynb #33db8e31
-@dataclass
-class Song:
-    "A short excerpt of one song: `stems` maps a stem name to a 1-D float tensor; all have one length."
-    name: str
-    stems: dict
-    sample_rate: int
-
-    def __post_init__(self):
-        if not self.stems: raise ValueError(f"{self.name}: a song needs at least one stem")
-        lengths = {k: tuple(v.shape) for k, v in self.stems.items()}
-        if len(set(lengths.values())) != 1 or len(next(iter(lengths.values()))) != 1:
-            raise ValueError(f"{self.name}: stems must be 1-D and equally long, got shapes {lengths}")
-        if self.length == 0: raise ValueError(f"{self.name}: empty stems (0 samples)")
-
-    @property
-    def names(self) -> tuple: return tuple(self.stems)
-    @property
-    def length(self) -> int: return len(next(iter(self.stems.values())))
-    @property
-    def mixture(self) -> torch.Tensor: return torch.stack(list(self.stems.values())).sum(0)
 
 # %% ../nbs/07_widgets.ipynb #ae80ad29
 def cut(audio: torch.Tensor, sample_rate: int, seconds: float, offset: float) -> torch.Tensor:
