@@ -34,6 +34,7 @@ def check_finite(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
 # %% ../nbs/00_audio.ipynb #6fd16e0d
 import warnings
 
+# %% ../nbs/00_audio.ipynb #54d7c17f
 def to_mono(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
     "`[..., channels, samples]` → `[..., samples]` by averaging, warning when the channels cancel (opposite phase)."
     if audio.ndim == 1: return audio
@@ -69,6 +70,7 @@ def _new_file_mode(path: Path) -> int:
     umask = os.umask(0); os.umask(umask)
     return 0o666 & ~umask
 
+# %% ../nbs/00_audio.ipynb #e826a9df
 @contextmanager
 def atomic_output(path, suffix: str = ".tmp"):
     """Yield a temporary file name beside `path` (folders created) to write to; when the block ends without error the
@@ -89,6 +91,7 @@ def atomic_output(path, suffix: str = ".tmp"):
     finally:
         if os.path.exists(tmp): os.remove(tmp)
 
+# %% ../nbs/00_audio.ipynb #bc745ba1
 def save_audio(path, audio: torch.Tensor, sample_rate: int, subtype: str | None = None) -> Path:
     "Write mono `[samples]` or `[channels, samples]` audio atomically (temporary file, then rename)."
     path, audio = Path(path), torch.as_tensor(audio).detach().float().cpu()
@@ -123,12 +126,14 @@ def segment_samples(self: Frontend, frames: int) -> int:
     "Samples in a segment that yields exactly `frames` frames."
     return frames * self.hop + self.lead
 
+# %% ../nbs/00_audio.ipynb #899d3d1f
 @patch
 def frames_for(self: Frontend, length: int) -> int:
     "Frames (a multiple of `frame_multiple`) whose full-overlap region covers `length` samples."
     frames = math.ceil((length + self.lead) / self.hop)
     return math.ceil(frames / self.frame_multiple) * self.frame_multiple
 
+# %% ../nbs/00_audio.ipynb #24e8b267
 @patch
 def frame_count(self: Frontend, samples: int) -> int:
     "Frames the STFT yields for `samples` input samples."
@@ -142,6 +147,7 @@ def pad(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
     total = self.segment_samples(self.frames_for(length))
     return F.pad(audio, (self.lead, total - self.lead - length))
 
+# %% ../nbs/00_audio.ipynb #cd3ac920
 @patch
 def trim(self: Frontend, audio: torch.Tensor, length: int) -> torch.Tensor:
     "Undo `pad`: the `length` samples that follow the `lead`."
@@ -158,11 +164,13 @@ def to_rep(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
     spec = self.beta * spec.abs().pow(self.alpha) * torch.exp(1j * spec.angle())
     return torch.stack([spec.real, spec.imag], 1)
 
+# %% ../nbs/00_audio.ipynb #c1910640
 @patch
 def _ola_norm(self: Frontend, device=None) -> torch.Tensor:
     "Steady-state overlap-add gain of the squared window, one value per position inside a hop."
     return self.window(device).pow(2).reshape(self.n_fft_factor, self.hop).sum(0)
 
+# %% ../nbs/00_audio.ipynb #0e90ea02
 @patch
 def to_wave(self: Frontend, rep: torch.Tensor, clamp: bool = True) -> torch.Tensor:
     "Compressed complex STFT `[B, 2, bins, frames]` → waveform `[B, frames·hop + lead]`."
@@ -182,6 +190,7 @@ def encode_audio(self: Frontend, audio: torch.Tensor) -> torch.Tensor:
     "Any-length waveform `[B, T]` → representation with `frames_for(T)` frames."
     return self.to_rep(self.pad(audio))
 
+# %% ../nbs/00_audio.ipynb #269c8940
 @patch
 def decode_audio(self: Frontend, rep: torch.Tensor, length: int, clamp: bool = True) -> torch.Tensor:
     "Representation → waveform trimmed to exactly `length` samples."

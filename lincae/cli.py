@@ -25,9 +25,11 @@ __all__ = ['LATENT_FORMAT', 'USER_ERRORS', 'LatentFileError', 'weights_fingerpri
 import hashlib
 LATENT_FORMAT = "lincae-latents-1"
 
+# %% ../nbs/08a_cli.ipynb #54e7cd65
 class LatentFileError(ValueError):
     "A latent file that is missing, unreadable, not a lincae latent file, or made by another model; names the file."
 
+# %% ../nbs/08a_cli.ipynb #c6c3002e
 def weights_fingerprint(ae: Autoencoder) -> str:
     "A short hash of the model's weights: latents say which checkpoint made them, not only which configuration."
     h = hashlib.sha256()
@@ -35,6 +37,7 @@ def weights_fingerprint(ae: Autoencoder) -> str:
         h.update(name.encode()); h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
     return h.hexdigest()[:16]
 
+# %% ../nbs/08a_cli.ipynb #2e4b36d6
 def save_latents(path, latents: torch.Tensor, length: int, ae: Autoencoder, source=None) -> Path:
     "Write latents of `length` samples encoded by `ae` to `path`, atomically."
     return save_checkpoint({"format": LATENT_FORMAT, "latents": latents.detach().float().cpu().contiguous(),
@@ -42,6 +45,7 @@ def save_latents(path, latents: torch.Tensor, length: int, ae: Autoencoder, sour
                             "model_config": asdict(ae.config), "weights": weights_fingerprint(ae),
                             "source": str(source) if source else None}, path)
 
+# %% ../nbs/08a_cli.ipynb #44f94db2
 def read_latents(path) -> dict:
     "The contents of latent file `path`, checked."
     path = Path(path)
@@ -69,16 +73,18 @@ def latents_for(payload: dict, ae: Autoencoder, path) -> torch.Tensor:
                               "decode with the checkpoint that encoded it")
     scale = payload.get("latent_scale", 1.0)
     if not is_positive_number(scale):
-        raise LatentFileError(f"{path}: its latent_scale {scale!r} is not a positive number; the file is damaged, encode again")
+        raise LatentFileError(f"{path}: its latent_scale {scale!r} is not a finite positive number; the file is damaged, encode again")
     return payload["latents"] * (float(scale) / ae.latent_scale)
 
 # %% ../nbs/08a_cli.ipynb #491cd18a
 class CLIError(ValueError):
     "A user error of the command line (the message is printed as is)."
 
+# %% ../nbs/08a_cli.ipynb #13b13d77
 def note(message: str, quiet: bool = False):
     if not quiet: print(f"lincae: {message}", file=sys.stderr)
 
+# %% ../nbs/08a_cli.ipynb #7de08218
 def read_input(path, ae: Autoencoder, quiet: bool = False) -> torch.Tensor:
     "Audio file `path` as mono float32 at the model's sample rate."
     audio, rate = load_audio(path)
@@ -87,6 +93,7 @@ def read_input(path, ae: Autoencoder, quiet: bool = False) -> torch.Tensor:
         audio = AF.resample(audio, rate, ae.sample_rate)
     return audio
 
+# %% ../nbs/08a_cli.ipynb #793303f5
 def check_output(path, kind: str = "audio", inputs=()) -> Path:
     "Refuse an output path whose extension names no format (audio) or that is not `.pt` (latents), or that is an input."
     path = Path(path)
@@ -106,25 +113,30 @@ def load_model(args) -> Autoencoder:
                           overlap_seconds=min(1.0, args.chunk_seconds), progress=not args.quiet)
     return ae
 
+# %% ../nbs/08a_cli.ipynb #b30ba715
 def encode_padded(ae: Autoencoder, audio: torch.Tensor, length: int) -> torch.Tensor:
     "Latents of `audio` padded with silence (or cut) to `length` samples, so that latents of several files align."
     return ae.encode(F.pad(audio, (0, max(0, length - len(audio))))[:length], ae.sample_rate)
 
+# %% ../nbs/08a_cli.ipynb #e915e023
 def cmd_encode(args):
     check_output(args.output, "latents", [args.input])
     ae = load_model(args)
     audio = read_input(args.input, ae, args.quiet)
     save_latents(args.output, ae.encode(audio, ae.sample_rate), len(audio), ae, Path(args.input).name)
 
+# %% ../nbs/08a_cli.ipynb #22f6d5cd
 def decode_to(args, ae: Autoencoder, z: torch.Tensor, length: int):
     save_audio(args.output, ae.decode(z, length, steps=args.steps, seed=args.seed), ae.sample_rate)
 
+# %% ../nbs/08a_cli.ipynb #94fda83c
 def cmd_decode(args):
     check_output(args.output, inputs=[args.input])
     payload = read_latents(args.input)
     ae = load_model(args)
     decode_to(args, ae, latents_for(payload, ae, args.input), payload["length"])
 
+# %% ../nbs/08a_cli.ipynb #9ff36254
 def split_gains(files: list[str], gains: list[str] | None) -> tuple[list[str], list[float] | None]:
     "Numbers given to `--gains`, and the file names that followed them (`mix a b --gains 1 2 out.wav`)."
     if gains is None: return files, None
@@ -136,6 +148,7 @@ def split_gains(files: list[str], gains: list[str] | None) -> tuple[list[str], l
             return files + gains[i:], numbers
     return files, numbers
 
+# %% ../nbs/08a_cli.ipynb #16dbbd08
 def cmd_mix(args):
     files, gains = split_gains(args.files, args.gains)
     *inputs, output = files
@@ -150,6 +163,7 @@ def cmd_mix(args):
     z = sum(g * encode_padded(ae, a, length) for g, a in zip(gains, audios))
     decode_to(args, ae, z, length)
 
+# %% ../nbs/08a_cli.ipynb #4448464d
 def cmd_separate(args):
     check_output(args.output, inputs=[args.mix, args.accompaniment])
     ae = load_model(args)
@@ -168,6 +182,7 @@ def integer_at_least(low: int):
         return value
     return parse
 
+# %% ../nbs/08a_cli.ipynb #8498a7b0
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lincae", description="Encode, decode, mix and separate audio with a Lin-CAE checkpoint.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -194,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
 # %% ../nbs/08a_cli.ipynb #dca42c7a
 USER_ERRORS = (AudioError, CheckpointError, LatentFileError, InputError, CLIError, ValueError, OSError)
 
+# %% ../nbs/08a_cli.ipynb #9299210b
 def main(argv=None) -> int:
     "Console script `lincae`."
     parser = build_parser()

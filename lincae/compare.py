@@ -49,6 +49,7 @@ CLAIM_ROWS = [   # (row, where it is in evaluate's results, unit, which way is b
     ("mixture-consistent separation SI-SDR (mean)", ("table2", "separation", "mixture-consistent 1-step", "mean", "si_sdr"), "dB", "higher"),
 ]
 
+# %% ../nbs/05a_compare.ipynb #331c9b64
 def claim_table(results: dict) -> dict:
     "{row: {method: value}} for the `CLAIM_ROWS` of each method's `evaluate` results."
     def get(r, path):

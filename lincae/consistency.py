@@ -15,12 +15,14 @@ __all__ = ['NOISE_DISTRIBUTIONS', 'noise_index_weights', 'sample_noise_index', '
 # %% ../nbs/02a_consistency.ipynb #c007
 NOISE_DISTRIBUTIONS = ("lognormal", "uniform")
 
+# %% ../nbs/02a_consistency.ipynb #89146fa0
 def noise_index_weights(c: CAEConfig, points: int = 10_000, p_mean: float = -1.1, p_std: float = 2.0) -> torch.Tensor:
     "Unnormalised probability of each of the `points − 1` grid cells: normal density of log σ at the cell's start."
     grid = torch.arange(points - 1, dtype=torch.float64) / (points - 1)
     log_sigma = karras_sigma(grid, c).log()
     return torch.exp(-0.5 * ((log_sigma - p_mean) / p_std) ** 2)
 
+# %% ../nbs/02a_consistency.ipynb #42ed75bf
 def sample_noise_index(n: int, c: CAEConfig, generator=None, points: int = 10_000,
                        distribution: str = "lognormal") -> torch.Tensor:
     "Draw `n` continuous noise indices in [0, 1): log σ roughly normal (`'lognormal'`) or uniform in the index."

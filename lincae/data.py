@@ -20,6 +20,7 @@ __all__ = ['STEMS', 'SCALES', 'NOTE_NAMES', 'VOWELS', 'KICKS', 'LEVELS_DB', 'TRA
 # %% ../nbs/01_data.ipynb #c005
 STEMS = ("vocals", "drums", "bass", "other")
 
+# %% ../nbs/01_data.ipynb #283d1c72
 def _rngs(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     "Two independent generators for song `seed`: one for the music (rate-independent), one for noise samples."
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -90,6 +91,7 @@ def _progression(g: np.random.Generator, n_bars: int, bar: float) -> list:
     every = float(g.choice([0.5, 1.0, 2.0], p=[0.15, 0.65, 0.2])) * bar
     return [(i * every, prog[i % length]) for i in range(int(math.ceil(n_bars * bar / every - 1e-6)))]
 
+# %% ../nbs/01_data.ipynb #5047ab4e
 def _active_bars(g: np.random.Generator, stem: str, n_bars: int, song_bars: int) -> np.ndarray:
     act = np.ones(n_bars, bool)
     if song_bars >= 4:
@@ -132,15 +134,18 @@ def _lowpass1(x: np.ndarray, cutoff: float, sr: int, start: float = 0.0) -> np.n
     a = math.exp(-2 * math.pi * cutoff / sr)
     return sps.lfilter([1 - a], [1, -a], x, zi=[a * start])[0]
 
+# %% ../nbs/01_data.ipynb #4db71e4f
 def _smooth(x: np.ndarray, tau: float, sr: int) -> np.ndarray:
     "Glide `x` (a control signal) with time constant `tau` seconds, starting from x[0]."
     return _lowpass1(x, 1 / (2 * math.pi * max(tau, 1e-6)), sr, start=float(x[0]))
 
+# %% ../nbs/01_data.ipynb #66c4651d
 def _saw(f0: np.ndarray, sr: int, fmax: float, phase0: float = 0.0, tilt: float = 20.0) -> np.ndarray:
     "Band-limited sawtooth-like wave following the frequency track `f0` (Hz per sample)."
     phase = phase0 + 2 * np.pi * np.cumsum(f0) / sr
     return _lowpass1(_harmonics(phase, f0, min(fmax, 0.45 * sr)) * f0 / tilt, tilt, sr)
 
+# %% ../nbs/01_data.ipynb #3cf8a302
 def _midi_hz(m) -> np.ndarray: return 440.0 * 2.0 ** ((np.asarray(m, dtype=np.float64) - 69.0) / 12.0)
 
 # %% ../nbs/01_data.ipynb #c022
@@ -150,6 +155,7 @@ def _segments(onsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     idx = np.searchsorted(onsets, t, side="right") - 1
     return idx, np.maximum(t - onsets[np.maximum(idx, 0)], 0)
 
+# %% ../nbs/01_data.ipynb #2527467f
 def _note_env(onsets, durs, vels, n, sr, attack, release, decay=None, floor=None):
     "Envelope of a monophonic note list (onsets/durations in samples); also returns the note index and age."
     idx, since = _segments(onsets, n)
@@ -163,6 +169,7 @@ def _note_env(onsets, durs, vels, n, sr, attack, release, decay=None, floor=None
 def _butter(x: np.ndarray, cutoff: float, sr: int, btype: str, order: int = 2) -> np.ndarray:
     return sps.sosfilt(sps.butter(order, float(np.clip(cutoff, 10.0, 0.45 * sr)), btype=btype, fs=sr, output="sos"), x)
 
+# %% ../nbs/01_data.ipynb #05100ab4
 def _place(hits: list, shot: np.ndarray, n: int) -> np.ndarray:
     "Copies of the one-shot `shot` at the (sample, gain) `hits`, cut to n samples."
     imp = np.zeros(n)
@@ -170,6 +177,7 @@ def _place(hits: list, shot: np.ndarray, n: int) -> np.ndarray:
         if 0 <= pos < n: imp[pos] += gain
     return sps.oaconvolve(imp, shot)[:n] if hits else imp
 
+# %% ../nbs/01_data.ipynb #53061008
 def _reverb(x: np.ndarray, sr: int, gn: np.random.Generator, wet: float, rt60: float) -> np.ndarray:
     t = np.arange(int(min(rt60, 2.0) * sr)) / sr
     ir = _butter(gn.standard_normal(len(t)), 5000, sr, "lowpass") * np.exp(-6.9 * t / rt60) * np.clip(t / 0.01, 0, 1)
@@ -179,6 +187,7 @@ def _reverb(x: np.ndarray, sr: int, gn: np.random.Generator, wet: float, rt60: f
 VOWELS = {"a": (730, 1090, 2440), "e": (530, 1840, 2480), "i": (290, 2250, 2890), "o": (570, 840, 2410),
           "u": (320, 870, 2240), "ae": (660, 1720, 2410), "er": (490, 1350, 1690)}   # F1, F2, F3 in Hz
 
+# %% ../nbs/01_data.ipynb #a49a7d03
 def _melody(p: SongPlan, g: np.random.Generator, seconds: float, base: int):
     "Notes (beat onset, beats, midi, velocity, vowel, dip floor, scoop) and phrases (start, end) in beats."
     lengths, lp = np.array([0.5, 1, 1.5, 2, 0.25, 3]), np.array([0.35, 0.3, 0.1, 0.12, 0.08 * (p.bpm < 110), 0.05])
@@ -253,6 +262,7 @@ def _formants(src, idx, vowel, tract, sr):
         return H
     return _stft_filter(src, gains, nfft)
 
+# %% ../nbs/01_data.ipynb #a7095cec
 def _vocals(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
     high = g.random() < 0.5
     center = int(g.integers(63, 70)) if high else int(g.integers(53, 60))
@@ -298,6 +308,7 @@ KICKS = {4: [(0, 8), (0, 8, 10), (0, 4, 8, 12), (0, 6, 8), (0, 7, 10), (0, 3, 8,
              (0, 2, 8, 11), (0, 8, 9, 14)],
          3: [(0,), (0, 6), (0, 8), (0, 3, 6), (0, 7)]}
 
+# %% ../nbs/01_data.ipynb #6815b187
 def _groove(p: SongPlan, g, seconds: float) -> dict:
     "Drum hits: {drum: [(seconds, velocity, variant)]}."
     S = p.steps
@@ -333,6 +344,7 @@ def _groove(p: SongPlan, g, seconds: float) -> dict:
         after_fill = fill_from < S
     return hits
 
+# %% ../nbs/01_data.ipynb #d80a738b
 def _drums(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
     hits, kit = _groove(p, g, n / sr), _drum_kit(g, gn, sr)
     levels = dict(kick=1.0, snare=g.uniform(0.4, 0.8), hat=g.uniform(0.3, 0.6), open=g.uniform(0.2, 0.4),
@@ -366,6 +378,7 @@ def _bass_notes(p: SongPlan, g, seconds: float):
             notes.append((t0, (t1 - t0) * legato, m, g.uniform(0.7, 1.0)))
     return np.array(notes).reshape(-1, 4)
 
+# %% ../nbs/01_data.ipynb #8e8414d3
 def _bass(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
     notes = _bass_notes(p, g, n / sr)
     if len(notes) == 0: return np.zeros(n)
@@ -413,6 +426,7 @@ def _pad(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
             x += _saw(_midi_hz(m + detune * (o - (n_osc - 1) / 2) / 100), sr, 7000.0, g.uniform(0, 2 * np.pi))
     return gate * swell * _butter(x, g.uniform(900, 4000), sr, "lowpass") / n_osc
 
+# %% ../nbs/01_data.ipynb #a366fd9e
 def _arpeggio(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
     unit, shape = int(g.choice([1, 2], p=[0.4, 0.6])), str(g.choice(["up", "down", "updown", "random"]))
     low, octaves, decay, legato = int(g.integers(60, 68)), int(g.integers(1, 3)), g.uniform(0.08, 0.35), g.uniform(0.3, 0.9)
@@ -434,6 +448,7 @@ def _arpeggio(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
     saw = _saw(_midi_hz(notes[np.maximum(idx, 0), 2]), sr, 8000.0, g.uniform(0, 2 * np.pi))
     return env * _butter(saw, g.uniform(1500, 6000), sr, "lowpass")
 
+# %% ../nbs/01_data.ipynb #9b4d67b9
 def _other(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
     pad, arp = g.random() < 0.75, g.random() < 0.55
     out = _pad(p, g, n, sr) if pad or not arp else np.zeros(n)
@@ -444,6 +459,7 @@ def _other(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
 LEVELS_DB = dict(vocals=(-2, 2), drums=(-3, 1), bass=(-5, -1), other=(-8, -3))
 _MAKERS = dict(vocals=_vocals, drums=_drums, bass=_bass, other=_other)
 
+# %% ../nbs/01_data.ipynb #db7fac2b
 def synth_song(seed: int, seconds: float = 8.0, sample_rate: int = 16000) -> dict[str, torch.Tensor]:
     """Procedural song `seed`: {"vocals", "drums", "bass", "other", "mixture"}, each a float32 tensor of
     round(seconds·sample_rate) samples; the mixture is exactly the sum of the stems, its peak in [0.3, 0.9]."""
@@ -470,6 +486,7 @@ def synth_song(seed: int, seconds: float = 8.0, sample_rate: int = 16000) -> dic
 TRAIN_SEEDS = range(0, 1_000_000)            # songs used for training
 EVAL_SEEDS = range(10_000_000, 10_000_100)   # 100 held-out songs for evaluation and listening
 
+# %% ../nbs/01_data.ipynb #914f6a6a
 def song_seeds(split: str) -> range:
     "The song seeds of `split`: 'train' or 'eval'."
     if split == "train": return TRAIN_SEEDS
@@ -507,6 +524,7 @@ def _song_cache(size: int):
         return torch.stack([s[k] for k in STEMS])
     return stems
 
+# %% ../nbs/01_data.ipynb #eee42df5
 def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int = 64) -> torch.Tensor:
     "The stems `[4, samples]` (in STEMS order) of song `seed`, from an LRU cache holding `cache_songs` songs."
     return _song_cache(cache_songs)(seed, seconds, sample_rate)
@@ -515,6 +533,7 @@ def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int =
 MIX_KINDS = ("mixture", "stem", "submix")
 DEFAULT_MIX_PROBS = dict(mixture=0.6, stem=0.25, submix=0.15)   # full songs, isolated sources, sub-mixes (RECIPE §5)
 
+# %% ../nbs/01_data.ipynb #13331a63
 def check_mix_probs(probs: dict | None) -> dict:
     "The crop-kind probabilities (default `DEFAULT_MIX_PROBS`), checked: kinds of `MIX_KINDS`, non-negative, sum 1."
     probs = dict(probs if probs is not None else DEFAULT_MIX_PROBS)
@@ -522,6 +541,7 @@ def check_mix_probs(probs: dict | None) -> dict:
         raise ValueError(f"mix_probs must give non-negative probabilities of {MIX_KINDS} summing to 1, got {probs}")
     return probs
 
+# %% ../nbs/01_data.ipynb #b5f07e1c
 class StemCrops(torch.utils.data.Dataset):
     "Random crops (mixtures, single stems, sub-mixes) of the embedded procedural songs, deterministic per index."
     def __init__(self, split: str = "train", crop_samples: int = 8576, sample_rate: int = 16000,
@@ -556,6 +576,7 @@ def _block_songs(self: StemCrops, block: int) -> tuple[np.ndarray, np.ndarray]:
     pool = g.choice(len(self.seeds), size=P, replace=len(self.seeds) < P)
     return np.array([self.seeds[int(i)] for i in pool]), g.permutation(P * self.crops_per_song) % P
 
+# %% ../nbs/01_data.ipynb #0e1d7032
 @patch
 def _crop(self: StemCrops, g: np.random.Generator, kind: str, song_seed: int):
     stems = cached_stems(song_seed, self.song_seconds, self.sample_rate, self.cache_songs)

@@ -47,6 +47,7 @@ def folder_tracks(root, split: str = "auto") -> tuple[list, str]:
     if not tracks: raise StemFolderError(f"{root}: no tracks in split {split!r}")
     return tracks, split
 
+# %% ../nbs/05_evaluate.ipynb #94f46127
 def folder_songs(root, sample_rate: int, seconds: float = 3.0, songs=None, split: str = "auto") -> list[Song]:
     "A centred `seconds` crop of each track (the first `songs` tracks; None: all), resampled to `sample_rate`."
     tracks, _ = folder_tracks(root, split)
@@ -81,6 +82,7 @@ def _distances(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: int
 
 HOMOGENEITY_KEYS = ("encoder", "decoder_snr", "snr_truth", "si_sdr_truth", "mel_gap_truth", "mr_stft_gap_truth")
 
+# %% ../nbs/05_evaluate.ipynb #df6b39ad
 @torch.no_grad()
 def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
     """Per gain and item `[G, B]`: encoder error, decoder SNR (decode vs decode), SNR / SI-SDR against the truth, and
@@ -121,14 +123,17 @@ def additivity(model, sources: torch.Tensor, steps: int = 1, seed: int = 0) -> d
 # %% ../nbs/05_evaluate.ipynb #74006af1
 CURVE_GAINS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 
+# %% ../nbs/05_evaluate.ipynb #d6b88439
 def _lists(d: dict) -> dict: return {k: v.tolist() for k, v in d.items()}
 
+# %% ../nbs/05_evaluate.ipynb #af3e6164
 @torch.no_grad()
 def score_reconstruction(model, mix: torch.Tensor, steps: int, seed: int) -> dict:
     T, sr = mix.shape[-1], model.config.sample_rate
     y = model.decode(model.encode(mix), T, steps=steps, seed=seed).cpu()
     return _lists(dict(si_sdr=si_sdr(y, mix), snr=snr(y, mix), mr_stft=mr_stft_distance(y, mix), mel=mel_distance(y, mix, sr)))
 
+# %% ../nbs/05_evaluate.ipynb #c0889205
 @torch.no_grad()
 def score_composition(model, stems: torch.Tensor, steps: int, seed: int) -> dict:
     "Dec(Σ Enc stem) against the true mixture."
@@ -137,6 +142,7 @@ def score_composition(model, stems: torch.Tensor, steps: int, seed: int) -> dict
     y, mix = model.decode(z, T, steps=steps, seed=seed).cpu(), stems.sum(1)
     return _lists(dict(si_sdr=si_sdr(y, mix), snr=snr(y, mix)))
 
+# %% ../nbs/05_evaluate.ipynb #012b0b9a
 @torch.no_grad()
 def oracle_estimates(model, stems: torch.Tensor, steps: int, seed: int) -> torch.Tensor:
     "Dec(Enc(mix) − Enc(mix − stem)) for every stem: `[B, K, T]`."
@@ -145,6 +151,7 @@ def oracle_estimates(model, stems: torch.Tensor, steps: int, seed: int) -> torch
     z = model.encode(mix).repeat_interleave(K, 0) - model.encode((mix[:, None] - stems).flatten(0, 1))
     return model.decode(z, T, steps=steps, seed=seed).cpu().unflatten(0, (B, K))
 
+# %% ../nbs/05_evaluate.ipynb #a7e02747
 def score_separation(estimates: torch.Tensor, stems: torch.Tensor, sample_rate: int, window_seconds: float) -> dict:
     "Per song and stem `[B][K]`: museval v4 SDR (median over windows) and SI-SDR."
     sdr = [bss_eval_sdr(e, s, sample_rate, window_seconds).tolist() for e, s in zip(estimates, stems)]
@@ -160,10 +167,12 @@ def _clean(x):
     x = float(x)
     return round(x, 4) if math.isfinite(x) else None
 
+# %% ../nbs/05_evaluate.ipynb #83ed7f43
 def _mean(values) -> float:
     v = np.asarray(values, dtype=np.float64)
     return float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
 
+# %% ../nbs/05_evaluate.ipynb #28043359
 def _stack_songs(songs: list[Song]) -> tuple[torch.Tensor, list[str]]:
     names = list(songs[0].stems)
     if len(names) < 2:      # one stem: the "mixture minus the stem" is silence and every score is meaningless
@@ -172,6 +181,7 @@ def _stack_songs(songs: list[Song]) -> tuple[torch.Tensor, list[str]]:
         if list(s.stems) != names: raise StemFolderError(f"{s.name}: stems {list(s.stems)} differ from {names}")
     return torch.stack([torch.stack([s.stems[k] for k in names]) for s in songs]), names
 
+# %% ../nbs/05_evaluate.ipynb #d698ca74
 def _permute_stems(stems: torch.Tensor, seed: int, offset: int) -> torch.Tensor:
     "Each song's stems in a seeded random order (song i of the whole evaluation gets permutation seed·1000 + i)."
     perms = [torch.randperm(stems.shape[1], generator=torch.Generator().manual_seed(seed * 1000 + offset + i))
@@ -195,6 +205,7 @@ def _load_model(checkpoint_path, device, weights: str, preset: str | None, sampl
                 method=(payload.get("train_config") or {}).get("method"), sample_rate=c.sample_rate)
     return model, meta
 
+# %% ../nbs/05_evaluate.ipynb #e59ebdef
 def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds: float, batch_size: int, bar) -> dict:
     "Per-song raw scores: {key: list over songs} (keys are tuples)."
     raw, sr, K = {}, model.config.sample_rate, stems.shape[1]
@@ -230,12 +241,14 @@ ADDITIVITY_ROWS = dict(encoder="encoder_additivity", decoder_mr_stft="decoder_ad
                        mel_truth="additivity_mel_vs_truth", mel_gap_truth="additivity_mel_gap",
                        mr_stft_gap_truth="additivity_mr_stft_gap")
 
+# %% ../nbs/05_evaluate.ipynb #abd2587c
 def _separation_table(raw: dict, variant: str, stems: list[str]) -> dict:
     sdr, sis = np.array(raw[("separation", variant, "sdr")]), np.array(raw[("separation", variant, "si_sdr")])
     table = {k: dict(sdr=float(nanmedian(sdr[:, i], axis=0)), si_sdr=_mean(sis[:, i])) for i, k in enumerate(stems)}
     table["mean"] = dict(sdr=_mean([t["sdr"] for t in table.values()]), si_sdr=_mean([t["si_sdr"] for t in table.values()]))
     return table
 
+# %% ../nbs/05_evaluate.ipynb #f0c2546d
 def _aggregate(raw: dict, stems: list[str], steps, gains, curve_gains, K: int) -> dict:
     t1 = {"reconstruction": {f"{s}-step": {k: _mean(raw[("reconstruction", s, k)]) for k in ("si_sdr", "snr", "mr_stft", "mel")}
                              for s in steps}}
@@ -253,6 +266,7 @@ def _aggregate(raw: dict, stems: list[str], steps, gains, curve_gains, K: int) -
           "separation": {v: _separation_table(raw, v, stems) for v in variants}}
     return dict(table1=t1, curves=curves, table2=t2)
 
+# %% ../nbs/05_evaluate.ipynb #5376d7da
 def _compare(separation: dict, first_step: int) -> dict:
     "Which separation variant wins (mean SDR over stems) and by how much over the paper's `baseline`."
     baseline, first = f"oracle {first_step}-step", f"{first_step}-step"
@@ -296,6 +310,7 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
 # %% ../nbs/05_evaluate.ipynb #152df48a
 def _fmt(x) -> str: return "—" if x is None else f"{x:.3f}" if abs(x) < 10 else f"{x:.2f}"
 
+# %% ../nbs/05_evaluate.ipynb #dabbd947
 def results_markdown(results: dict) -> str:
     "The results as markdown: Table 1 (reconstruction, linearity), Table 2 (composition, separation), the comparison."
     m, t1, t2, b = results["meta"], results["table1"], results["table2"], results["beyond"]
@@ -318,9 +333,11 @@ def results_markdown(results: dict) -> str:
               f"SI-SDR over {b['baseline']} (SDR: museval v4, median over {m['window_seconds']} s windows and songs).", ""]
     return "\n".join(lines)
 
+# %% ../nbs/05_evaluate.ipynb #f8da7918
 def write_text_atomic(path: Path, text: str):
     with atomic_output(path) as tmp: Path(tmp).write_text(text)
 
+# %% ../nbs/05_evaluate.ipynb #59e399bb
 def write_results(results: dict, out_dir) -> Path:
     "Write `results.json` and `results.md` into `out_dir` (created if needed), atomically; returns `out_dir`."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
@@ -336,6 +353,7 @@ def positive_int(text: str) -> int:
     if value < 1: raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
     return value
 
+# %% ../nbs/05_evaluate.ipynb #c12f9733
 def check_writable(folder) -> Path:
     "Create `folder` and prove a file can be written there, before hours of evaluation are spent."
     folder = Path(folder)
@@ -345,6 +363,7 @@ def check_writable(folder) -> Path:
     except OSError as e: raise SystemExit(f"lincae-eval: cannot write results to {folder} ({e.strerror or e})") from None
     return folder
 
+# %% ../nbs/05_evaluate.ipynb #ca595e1a
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="lincae-eval", description="Score a lincae checkpoint (reconstruction, linearity, separation).")
     p.add_argument("--ckpt", required=True, help="checkpoint file (e.g. runs/train/last.ckpt)")
@@ -359,6 +378,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--weights", default="ema", choices=("ema", "model"))
     return p.parse_args(argv)
 
+# %% ../nbs/05_evaluate.ipynb #259b6b7d
 def main(argv=None) -> None:
     "Console script `lincae-eval`: evaluate, write results.json and results.md, print the tables."
     a = parse_args(argv)

@@ -29,6 +29,7 @@ def load_results(folders: dict) -> dict:
         except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e})") from e
     return out
 
+# %% ../nbs/06_figures.ipynb #e89b4b6f
 def save_figure(fig, path, dpi: int = 110) -> Path:
     "Save `fig` as PNG atomically (temporary file, then rename)."
     path = Path(path)
@@ -47,6 +48,7 @@ ADDITIVITY_PANELS = [(ADD["encoder"], "relative error (lower is better)", "encod
                      (ADD["si_sdr_truth"], "SI-SDR (dB)", "decoder vs truth: Dec(ΣEnc xᵢ) vs Σxᵢ"),
                      (ADD["mel_gap_truth"], "mel gap (0 is perfect)", "phase-blind: mel(Dec ΣEnc xᵢ, Σxᵢ) − mel(Dec Enc Σxᵢ, Σxᵢ)")]
 
+# %% ../nbs/06_figures.ipynb #e47c96f7
 def plot_curves(results: dict, curve: str, panels: list, xlabel: str, title: str):
     "One panel per metric of `results[m]['curves'][curve]`, one line per method."
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.4))
@@ -83,6 +85,7 @@ def spectrogram(ax, audio: torch.Tensor, sample_rate: int, title: str):
     ax.specgram(audio.numpy(), NFFT=512, Fs=sample_rate, noverlap=384, cmap="magma", vmin=-120)
     ax.set_title(title, fontsize=9); ax.set(xlabel="time (s)", ylabel="Hz")
 
+# %% ../nbs/06_figures.ipynb #6e49c467
 @torch.no_grad()
 def plot_spectrograms(model: CAE, stems: dict, seed: int = 0, title: str = ""):
     "Rows: mixture | Dec(Σ Enc stem); then each stem | Dec(Enc mix − Enc(mix − stem)), with SI-SDR in the titles."

@@ -26,6 +26,7 @@ class InputError(ValueError):
 
 PCM_SCALE = {torch.int16: 2.0 ** 15, torch.int32: 2.0 ** 31}
 
+# %% ../nbs/08_inference.ipynb #c68f0908
 def as_float_audio(audio) -> torch.Tensor:
     "A float32 tensor from a tensor/array of floats or int16/int32 PCM (scaled to [−1, 1))."
     if isinstance(audio, np.ndarray): audio = torch.from_numpy(np.ascontiguousarray(audio))
@@ -61,6 +62,7 @@ def check_values(audio: torch.Tensor, what: str = "audio", peak_warning: bool = 
                                "and its output is clamped there; consider normalising", stacklevel=3)
     return audio
 
+# %% ../nbs/08_inference.ipynb #eafce4fc
 def resample_to(audio: torch.Tensor, sample_rate: int, target: int) -> torch.Tensor:
     "Resample `[..., samples]` from `sample_rate` to `target` (with a warning saying so)."
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
@@ -99,6 +101,7 @@ def crossfade_weights(start: int, stop: int, core_start: int, core_stop: int, fa
 # %% ../nbs/08_inference.ipynb #96ca85af
 import numbers
 
+# %% ../nbs/08_inference.ipynb #1740da92
 def is_positive_number(x) -> bool:
     "A finite real number > 0 (not a bool, not a string, not NaN)."
     return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x) and x > 0
@@ -163,11 +166,13 @@ def _batches(self: Autoencoder, jobs: list, desc: str):
     batches = [g[i:i + size] for g in groups.values() for i in range(0, len(g), size)]
     return tqdm(batches, desc=desc, unit="batch", disable=not self.progress or len(batches) <= 1, leave=False)
 
+# %% ../nbs/08_inference.ipynb #6996ea32
 @patch
 def _prepare(self: Autoencoder, audio, sample_rate: int, batched: bool) -> torch.Tensor:
     audio = to_batch(as_float_audio(audio), batched)
     return check_values(resample_to(check_values(audio, peak_warning=False), sample_rate, self.sample_rate))   # one peak warning
 
+# %% ../nbs/08_inference.ipynb #e9122cda
 @patch
 @torch.no_grad()
 def _encode_raw(self: Autoencoder, audio: torch.Tensor) -> torch.Tensor:
@@ -188,6 +193,7 @@ def _encode_raw(self: Autoencoder, audio: torch.Tensor) -> torch.Tensor:
             out[j["item"], :, a:b] += zj[:, :b - a] * w
     return out
 
+# %% ../nbs/08_inference.ipynb #496af68a
 @patch
 def encode(self: Autoencoder, audio, sample_rate: int, batched: bool = False) -> torch.Tensor:
     """Audio → latents / `latent_scale`: `[samples]` or `[channels, samples]` → `[C, frames]`;
@@ -208,6 +214,7 @@ def _check_latents(self: Autoencoder, latents, batched: bool) -> torch.Tensor:
     if latents.shape[-1] == 0: raise InputError("latents are empty (0 frames)")
     return check_values(latents.float(), "latents", peak_warning=False)
 
+# %% ../nbs/08_inference.ipynb #d304addd
 @patch
 @torch.no_grad()
 def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, seed: int) -> torch.Tensor:
@@ -220,6 +227,7 @@ def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, s
     wave = fe.to_wave(self.model.decode_rep(zb, steps, noise=noise).float())
     return fe.trim(wave, jobs[0]["size"]).cpu()
 
+# %% ../nbs/08_inference.ipynb #c5330947
 @patch
 def decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int | None = None, batched: bool = False) -> torch.Tensor:
     "Latents (as `encode` returns them) → audio of exactly `length` samples at `sample_rate`, `[length]` or `[batch, length]`."
@@ -266,6 +274,7 @@ def fit_latent_scale(ae: Autoencoder, audio=None, sample_rate: int | None = None
     ae.latent_scale = scale
     return scale
 
+# %% ../nbs/08_inference.ipynb #6a0794af
 @patch
 def save_latent_scale(self: Autoencoder, path=None) -> Path:
     "Write `latent_scale` into the checkpoint this autoencoder was loaded from (or `path`), atomically."

@@ -38,6 +38,7 @@ def sample_gains(peaks: torch.Tensor, gain_lo: float, gain_hi: float, p_gain: fl
 # %% ../nbs/02b_linearity.ipynb #c010
 MIX_WEIGHTS = ("convex", "sum", "mean")
 
+# %% ../nbs/02b_linearity.ipynb #0d2d5de3
 def mixture_weights(n: int, mode: str = "convex", generator=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Coefficients (a, b) of `a·x_i + b·x_{i-1}` for `n` mixtures."
     if mode == "convex": a = 0.5 + 0.5 * torch.rand(n, generator=generator); return a, 1 - a
@@ -45,6 +46,7 @@ def mixture_weights(n: int, mode: str = "convex", generator=None) -> tuple[torch
     if mode == "mean": return torch.full((n,), 0.5), torch.full((n,), 0.5)
     raise ValueError(f"unknown mixture weights {mode!r}; choose from {MIX_WEIGHTS}")
 
+# %% ../nbs/02b_linearity.ipynb #eecfb852
 def mix_with_previous(x: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     "`a_i·x_i + b_i·x_{i-1}` along the batch axis (item 0 mixes with the last)."
     shape = (-1,) + (1,) * (x.ndim - 1)
@@ -60,6 +62,7 @@ class LinearityBatch:
     source_z: torch.Tensor     # encoder output of the B sources (before gains)
     mix: tuple | None          # (a, b) mixture coefficients, or None
 
+# %% ../nbs/02b_linearity.ipynb #b893eed6
 def linearity_batch(model: CAE, audio: torch.Tensor, step: int, total: int, gains: bool = True,
                     mixtures: bool = True, anneal: bool = True, mix_weights: str = "convex",
                     generator=None) -> LinearityBatch:
@@ -88,6 +91,7 @@ def mixit_inputs(audio: torch.Tensor, p: float = 0.5, generator=None) -> torch.T
     replace = (torch.rand(n, generator=generator) < p).to(audio.device)
     return torch.where(replace[:, None], 0.5 * (audio + audio[partner.to(audio.device)]), audio)
 
+# %% ../nbs/02b_linearity.ipynb #460a28b4
 def baseline_batch(model: CAE, audio: torch.Tensor, generator=None) -> LinearityBatch:
     "M2L baseline batch: MixIT-style inputs, latents from the encoder, no gains."
     x = mixit_inputs(audio, generator=generator)

@@ -19,6 +19,7 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -
     target = scale * reference
     return (10 * torch.log10((target.pow(2).sum(-1) + eps) / ((estimate - target).pow(2).sum(-1) + eps))).float()
 
+# %% ../nbs/04_metrics.ipynb #1263e23b
 def snr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     "Signal-to-noise ratio in dB over the last axis: reference energy over error energy."
     estimate, reference = torch.broadcast_tensors(estimate.double(), reference.double())
@@ -28,6 +29,7 @@ def snr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -> t
 import math
 from dataclasses import dataclass
 
+# %% ../nbs/04_metrics.ipynb #5a46c3d3
 @dataclass(frozen=True)
 class STFTResolution:
     n_fft: int
@@ -36,11 +38,13 @@ class STFTResolution:
 
 AUTHOR_RESOLUTIONS = (STFTResolution(1024, 120, 600), STFTResolution(2048, 240, 1200), STFTResolution(512, 50, 240))
 
+# %% ../nbs/04_metrics.ipynb #4cf2fd95
 def _flat(x: torch.Tensor) -> tuple[torch.Tensor, tuple]:
     "`[..., samples]` → `[N, samples]` float32 and the leading shape."
     x = torch.as_tensor(x)
     return x.reshape(-1, x.shape[-1]).float(), x.shape[:-1]
 
+# %% ../nbs/04_metrics.ipynb #326209f6
 def stft_magnitude(audio: torch.Tensor, res: STFTResolution, eps: float = 1e-7) -> torch.Tensor:
     "Magnitude STFT `[N, bins, frames]` of `[N, samples]` with a Hann window of `res.window` samples."
     window = torch.hann_window(res.window, device=audio.device)
@@ -55,6 +59,7 @@ def stft_distance(estimate: torch.Tensor, reference: torch.Tensor, res: STFTReso
     log_magnitude = (ref.log() - est.log()).abs().flatten(1).mean(1)
     return convergence + log_magnitude
 
+# %% ../nbs/04_metrics.ipynb #c8514258
 def mr_stft_distance(estimate: torch.Tensor, reference: torch.Tensor, resolutions=AUTHOR_RESOLUTIONS,
                      eps: float = 1e-7) -> torch.Tensor:
     "Multi-resolution STFT distance over the last axis (mean over `resolutions`); one value per signal."
@@ -71,6 +76,7 @@ import torchaudio
 MEL_SCALES = ((512, 40), (1024, 64), (2048, 80))     # (n_fft, n_mels)
 _MELS: dict = {}
 
+# %% ../nbs/04_metrics.ipynb #7065a87b
 def _mel(sample_rate: int, n_fft: int, n_mels: int, device) -> torch.nn.Module:
     key = (sample_rate, n_fft, n_mels, str(device))
     if key not in _MELS:
@@ -78,6 +84,7 @@ def _mel(sample_rate: int, n_fft: int, n_mels: int, device) -> torch.nn.Module:
                                                           n_mels=n_mels, power=1.0).to(device)
     return _MELS[key]
 
+# %% ../nbs/04_metrics.ipynb #2c570d5a
 def mel_distance(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: int, scales=MEL_SCALES,
                  eps: float = 1e-5) -> torch.Tensor:
     "Mean over `scales` of the L1 distance of log-mel magnitudes, over the last axis; one value per signal."
@@ -93,6 +100,7 @@ def mel_distance(estimate: torch.Tensor, reference: torch.Tensor, sample_rate: i
 import warnings
 import numpy as np
 
+# %% ../nbs/04_metrics.ipynb #c0f33914
 def _as_sources(x) -> np.ndarray:
     "`[samples]` or `[sources, samples]` (torch or numpy) → float64 `[sources, samples, 1]`."
     x = np.asarray(x.detach().cpu() if torch.is_tensor(x) else x, dtype=np.float64)
@@ -100,6 +108,7 @@ def _as_sources(x) -> np.ndarray:
     if x.ndim != 2: raise ValueError(f"expected [samples] or [sources, samples], got shape {x.shape}")
     return x[..., None]
 
+# %% ../nbs/04_metrics.ipynb #646ec0e6
 def bss_eval_frames(estimates, references, sample_rate: int, window_seconds: float = 1.0,
                     hop_seconds: float | None = None, joint: bool = False) -> np.ndarray:
     "museval v4 SDR per source and window `[sources, windows]` (NaN where silent)."
@@ -117,6 +126,7 @@ def bss_eval_frames(estimates, references, sample_rate: int, window_seconds: flo
         for i in np.flatnonzero(~silent): out[i] = museval.evaluate(ref[i:i + 1], est[i:i + 1], win=win, hop=hop)[0][0]
     return out
 
+# %% ../nbs/04_metrics.ipynb #237e0a72
 def nanmedian(values, axis=-1) -> np.ndarray:
     "Median ignoring NaN; NaN (no warning) where every value is NaN."
     values = np.asarray(values, dtype=np.float64)
@@ -124,11 +134,13 @@ def nanmedian(values, axis=-1) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)
         return np.nanmedian(values, axis=axis)
 
+# %% ../nbs/04_metrics.ipynb #64431f39
 def bss_eval_sdr(estimates, references, sample_rate: int, window_seconds: float = 1.0,
                  hop_seconds: float | None = None, joint: bool = False) -> np.ndarray:
     "museval v4 SDR per source `[sources]`: median over windows, ignoring silent (NaN) windows."
     return nanmedian(bss_eval_frames(estimates, references, sample_rate, window_seconds, hop_seconds, joint))
 
+# %% ../nbs/04_metrics.ipynb #2d159fd4
 def median_over_tracks(per_track) -> np.ndarray:
     "The sigsep aggregate: median over tracks (axis 0) of per-track scores, ignoring NaN."
     return nanmedian(per_track, axis=0)
@@ -149,12 +161,15 @@ def framewise_snr(estimate: torch.Tensor, reference: torch.Tensor, window: int, 
 PAPER_GAINS = (0.25, 0.5, 0.75, 1.1)
 GAIN_CURVE = tuple(round(0.25 * i, 2) for i in range(13))        # 0, 0.25, …, 3
 
+# %% ../nbs/04_metrics.ipynb #0e63a540
 def _energy(x: torch.Tensor) -> torch.Tensor: return x.double().flatten(1).pow(2).sum(1)
 
+# %% ../nbs/04_metrics.ipynb #47ecc8c0
 def relative_error(error: torch.Tensor, reference: torch.Tensor, eps: float = 1e-20) -> torch.Tensor:
     "‖error‖ / ‖reference‖ per item (norms over all axes but the first)."
     return ((_energy(error) + eps) / (_energy(reference) + eps)).sqrt().float()
 
+# %% ../nbs/04_metrics.ipynb #059272a6
 def gain_snr(estimate: torch.Tensor, reference: torch.Tensor, gain: float, eps: float = 1e-8) -> torch.Tensor:
     "SNR in dB of `estimate` against `gain·reference`; at gain 0 the signal energy is that of `reference` itself."
     signal = _energy(reference) * (gain if gain != 0 else 1.0) ** 2

@@ -81,6 +81,7 @@ PRESETS = {
                       sigma_max=10.0),   # noise starts at 45× the representation's std: learns faster than 80 (03a)
 }
 
+# %% ../nbs/02_model.ipynb #1a9c2cac
 @patch(cls_method=True)
 def preset(cls: CAEConfig, name: str, **overrides) -> CAEConfig:
     "The preset `name` (see `PRESETS`) with `overrides` applied."
@@ -90,6 +91,7 @@ def preset(cls: CAEConfig, name: str, **overrides) -> CAEConfig:
 # %% ../nbs/02_model.ipynb #c010
 def group_norm(channels: int) -> nn.GroupNorm: return nn.GroupNorm(min(channels // 4, 32), channels)
 
+# %% ../nbs/02_model.ipynb #d3bc4a94
 def zero_(module: nn.Module) -> nn.Module:
     "Set all parameters of `module` to zero (blocks start as the identity)."
     for p in module.parameters(): nn.init.zeros_(p)
@@ -143,6 +145,7 @@ class Down(nn.Module):
                      else nn.Conv2d(cin, cout, 3, stride=2, padding=1))
     def forward(self, x): return self.conv(self.norm(x))
 
+# %% ../nbs/02_model.ipynb #a57ebc70
 class Up(nn.Module):
     "Upsample `[B, C, F, T]`: frequency ×4 (`freq_only`) or frequency and time ×2, then convolve."
     def __init__(self, cin: int, cout: int, freq_only: bool):
@@ -154,6 +157,7 @@ class Up(nn.Module):
 # %% ../nbs/02_model.ipynb #c018
 def level_channels(c: CAEConfig) -> list[int]: return [c.base_channels * m for m in c.multipliers]
 
+# %% ../nbs/02_model.ipynb #17a7b2b9
 class Encoder(nn.Module):
     def __init__(self, c: CAEConfig):
         super().__init__()
@@ -212,6 +216,7 @@ def sinusoidal_embedding(x: torch.Tensor, dim: int, max_period: float = 10000.) 
     arg = x.float()[:, None] * freqs
     return torch.cat([arg.sin(), arg.cos()], -1)
 
+# %% ../nbs/02_model.ipynb #d1972bd0
 def mlp(dim: int, out: int | None = None) -> nn.Sequential:
     "Two SiLU layers, plus a zero-initialised output layer when `out` is given."
     layers = [nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim), nn.SiLU()]
@@ -301,17 +306,20 @@ def encode(self: CAE, audio: torch.Tensor) -> torch.Tensor:
     audio = check_audio_batch(audio).to(self.device)
     return self.encoder(self.frontend.encode_audio(audio))
 
+# %% ../nbs/02_model.ipynb #76a23412
 @patch
 def latent_frames(self: CAE, length: int) -> int:
     "Latent frames that `encode` produces for `length` samples."
     return self.frontend.frames_for(length) // self.config.time_downsampling
 
+# %% ../nbs/02_model.ipynb #8850ad77
 @patch(as_prop=True)
 def device(self: CAE) -> torch.device: return next(self.parameters()).device
 
 # %% ../nbs/02_model.ipynb #c031
 import numbers
 
+# %% ../nbs/02_model.ipynb #4841cb17
 def make_generator(seed=None) -> torch.Generator | None:
     "A CPU `torch.Generator` from an int seed; a Generator passes through; None stays None (global RNG)."
     if seed is None or isinstance(seed, torch.Generator): return seed
@@ -319,12 +327,14 @@ def make_generator(seed=None) -> torch.Generator | None:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     return torch.Generator().manual_seed(int(seed))
 
+# %% ../nbs/02_model.ipynb #f19438ab
 def check_steps(steps) -> int:
     "Decoding steps must be an integer ≥ 1 (a clear error instead of one deep inside torch)."
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer ≥ 1, got {steps!r}")
     return steps
 
+# %% ../nbs/02_model.ipynb #392a7d00
 def karras_sigma(i, c: CAEConfig):
     "Noise level at continuous index `i` ∈ [0, 1] (0 → σ_min, 1 → σ_max), Karras et al. spacing."
     lo, hi = c.sigma_min ** (1 / c.rho), c.sigma_max ** (1 / c.rho)
@@ -335,10 +345,12 @@ import numpy as np
 
 NOISE_BLOCK = 128    # STFT frames per independently seeded noise block
 
+# %% ../nbs/02_model.ipynb #e5c82b93
 def block_seed(*keys: int) -> int:
     "A 63-bit generator seed mixed from integer keys."
     return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(2, np.uint64)[0] >> np.uint64(1))
 
+# %% ../nbs/02_model.ipynb #90dd5e17
 def positional_noise(seed: int, item: int, step: int, start: int, stop: int, bins: int) -> torch.Tensor:
     "Standard normal noise `[2, bins, stop - start]` for STFT frames `[start, stop)` of batch `item`, decoding `step`."
     first, last = start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK
@@ -372,6 +384,7 @@ def decode_rep(self: CAE, z: torch.Tensor, steps: int = 1, seed=None, noise=None
         x = self.denoise(x + noise(k).to(self.device) * math.sqrt(sigma ** 2 - c.sigma_min ** 2), sigma, maps=maps)
     return x
 
+# %% ../nbs/02_model.ipynb #46b99e15
 @patch
 @torch.no_grad()
 def decode(self: CAE, z: torch.Tensor, length: int, steps: int = 1, seed=None, clamp: bool = True) -> torch.Tensor:
@@ -386,6 +399,7 @@ def decode(self: CAE, z: torch.Tensor, length: int, steps: int = 1, seed=None, c
 # %% ../nbs/02_model.ipynb #c034
 def count_parameters(module: nn.Module) -> int: return sum(p.numel() for p in module.parameters())
 
+# %% ../nbs/02_model.ipynb #93a933ba
 def parameter_table(model: CAE) -> dict[str, float]:
     "Parameter counts in millions: total and per part."
     parts = dict(total=model, encoder=model.encoder, latent_upsampler=model.upsampler, unet=model.unet)
@@ -395,17 +409,20 @@ def parameter_table(model: CAE) -> dict[str, float]:
 from .audio import atomic_output
 from pathlib import Path
 
+# %% ../nbs/02_model.ipynb #e73bf4b2
 class CheckpointError(RuntimeError):
     "A checkpoint that is missing, truncated, corrupt or not a lincae checkpoint; the message names the file."
 
 CHECKPOINT_FORMAT = "lincae-checkpoint-1"
 
+# %% ../nbs/02_model.ipynb #ff388cd1
 def save_checkpoint(payload: dict, path) -> Path:
     "Atomically write `payload` (a dict) to `path`."
     path = Path(path)
     with atomic_output(path) as tmp: torch.save({"format": CHECKPOINT_FORMAT, **payload}, tmp)
     return path
 
+# %% ../nbs/02_model.ipynb #b13188e9
 def read_checkpoint(path) -> dict:
     "Load a checkpoint dict on the CPU, with errors that name the file."
     path = Path(path)
@@ -424,6 +441,7 @@ def checkpoint_state(self: CAE) -> dict:
     "The checkpoint fields that describe this model: its configuration and weights."
     return {"model_config": asdict(self.config), "model": self.state_dict()}
 
+# %% ../nbs/02_model.ipynb #83d779c6
 @patch(cls_method=True)
 def from_payload(cls: CAE, payload: dict, path, weights: str = "ema") -> CAE:
     """The model stored in checkpoint dict `payload` (read from `path`, which errors name) with its `weights`:
@@ -439,6 +457,7 @@ def from_payload(cls: CAE, payload: dict, path, weights: str = "ema") -> CAE:
     if bad: raise CheckpointError(f"{path}: {len(bad)} {weights!r} weight tensors hold NaN/Inf (first: {bad[0]}); the run diverged")
     return model
 
+# %% ../nbs/02_model.ipynb #ead60115
 @patch(cls_method=True)
 def load(cls: CAE, path, device="cpu", weights: str = "ema") -> CAE:
     "The model of checkpoint `path` with its `weights` ('ema', 'model' or 'auto'), in eval mode."

@@ -34,6 +34,7 @@ RELEASED_MODELS = {          # model id -> (folder hash on Hugging Face, latent 
 RELEASED_FILES = {"weights": "autoencoder_inference_model_{}.pth", "frontend": "frontend_kwargs_{}.yaml",
                   "generator": "generator_kwargs_{}.yaml", "diffusion": "diffusion_kwargs_{}.yaml"}
 
+# %% ../nbs/08b_released.ipynb #7f751144
 class ReleasedError(ValueError):
     "Released checkpoint files that are missing, unreadable or do not fit our model; the message names the file."
 
@@ -45,6 +46,7 @@ def model_id_of(folder) -> str | None:
         if name in (model_id, digest, f"{digest}_weights"): return model_id
     return None
 
+# %% ../nbs/08b_released.ipynb #03878da6
 def released_files(folder, ckpt_type: str = "last") -> dict[str, Path]:
     "The four published files in `folder` (weights, frontend, generator, diffusion); a clear error if any is missing."
     folder = Path(folder)
@@ -98,6 +100,7 @@ _GENERATOR_FIXED = dict(data_channels=2, use_fourier=False, normalization=True, 
 _GENERATOR_IGNORED = {"dropout_rate", "min_res_dropout", "init_as_zero", "fourier_scale"}  # training/init only
 _DIFFUSION_USED = {"sigma_min", "sigma_max", "rho", "sigma_data"}
 
+# %% ../nbs/08b_released.ipynb #347362cf
 def _settings(kind: str, given: dict, path) -> dict:
     "The authors' defaults for `kind` updated with `given` (a yaml mapping); unknown keys are an error."
     given = {k: v for k, v in (given or {}).items() if k != "_target_"}
@@ -105,6 +108,7 @@ def _settings(kind: str, given: dict, path) -> dict:
     if unknown: raise ReleasedError(f"{path}: unknown {kind} setting(s) {unknown}")
     return {**AUTHORS_DEFAULTS[kind], **given}
 
+# %% ../nbs/08b_released.ipynb #c69705b6
 def _uniform(values, key, path) -> int:
     if len(set(values)) != 1: raise ReleasedError(f"{path}: {key}={list(values)}: our model needs the same count at every level")
     return int(values[0])
@@ -159,6 +163,7 @@ def authors_settings(c: CAEConfig) -> dict:
 def _wb(theirs: str, ours: str) -> dict:
     return {f"{theirs}.weight": f"{ours}.weight", f"{theirs}.bias": f"{ours}.bias"}
 
+# %% ../nbs/08b_released.ipynb #ec7710d8
 def _resblock_keys(t: str, o: str, block: ResBlock) -> dict:
     keys = {**_wb(f"{t}.norm1", f"{o}.norm1"), **_wb(f"{t}.conv1", f"{o}.conv1"),
             **_wb(f"{t}.norm2", f"{o}.norm2"), **_wb(f"{t}.conv2", f"{o}.conv2")}
@@ -179,6 +184,7 @@ def _encoder_keys(enc, t: str = "encoder", o: str = "encoder") -> dict:
     for j, block in enumerate(enc.bottleneck): keys |= _resblock_keys(f"{t}.bottleneck_layers.{j + 1}", f"{o}.bottleneck.{j}", block)
     return keys | _wb(f"{t}.norm_out", f"{o}.norm_out") | _wb(f"{t}.conv_out", f"{o}.conv_out")
 
+# %% ../nbs/08b_released.ipynb #39b76ba9
 def _upsampler_keys(up, t: str = "decoder", o: str = "upsampler") -> dict:
     keys = {**_wb(f"{t}.conv_inp", f"{o}.conv_in"), **_wb(f"{t}.conv_out_bottleneck", f"{o}.conv_2d")}
     for j, block in enumerate(up.bottleneck): keys |= _resblock_keys(f"{t}.bottleneck_layers.{j}", f"{o}.bottleneck.{j}", block)
@@ -205,6 +211,7 @@ def _unet_keys(unet, o: str = "unet") -> dict:
             if i < len(resample[1]): keys |= _wb(f"{t}.{k}.c", f"{o}.{resample[0]}.{i}.conv"); k += 1
     return keys
 
+# %% ../nbs/08b_released.ipynb #cf5aa7c2
 def released_key_map(model: CAE, prefix: str = "generator.") -> dict[str, str]:
     "The authors' state-dict key (in the published file) for each tensor of `model`: {theirs: ours}."
     keys = {**_encoder_keys(model.encoder), **_upsampler_keys(model.upsampler), **_unet_keys(model.unet)}
@@ -215,9 +222,11 @@ def _clean_key(k: str) -> str:
     k = k.replace("_orig_mod.", "")
     return k[len("module."):] if k.startswith("module.") else k
 
+# %% ../nbs/08b_released.ipynb #456d9756
 def _listing(title: str, items: list, limit: int = 8) -> str:
     return f"{len(items)} {title}: " + ", ".join(items[:limit]) + (", ..." if len(items) > limit else "")
 
+# %% ../nbs/08b_released.ipynb #4c2c6ee4
 def convert_state_dict(state: dict, model: CAE, source="state dict") -> dict:
     "The authors' published state dict → our `model`'s state dict (float32); `ReleasedError` naming `source` if it does not fit."
     state = {_clean_key(k): v for k, v in state.items()}
@@ -270,6 +279,7 @@ def read_yaml(path) -> dict:
     if not isinstance(data, dict): raise ReleasedError(f"{path}: expected a mapping of keyword arguments, got {type(data).__name__}")
     return data
 
+# %% ../nbs/08b_released.ipynb #e1319568
 def read_state_dict(path) -> dict:
     "A state dict (name → tensor) from a `.pth` file, with errors naming the file."
     try: state = torch.load(path, map_location="cpu", weights_only=True)
@@ -285,6 +295,7 @@ def released_latent_scale(folder) -> float:
     model_id = model_id_of(folder)
     return RELEASED_MODELS[model_id][1] if model_id else 1.0
 
+# %% ../nbs/08b_released.ipynb #3c23e724
 def load_released(folder, device="cpu", ckpt_type: str = "last", framing: str = "authors",
                   latent_scale: float | None = None) -> tuple[CAE, float]:
     "Our `CAE` with the weights of an authors' release folder, and its latent scale factor: `(model, latent_scale)`."
@@ -305,6 +316,7 @@ def load_released(folder, device="cpu", ckpt_type: str = "last", framing: str = 
 def _write_atomic(path: Path, write) -> None:
     with atomic_output(path) as tmp: write(tmp)
 
+# %% ../nbs/08b_released.ipynb #d78f71b5
 def write_released(folder, frontend: dict, generator: dict, diffusion: dict, state_dict: dict,
                    ckpt_type: str = "last") -> Path:
     "Write a state dict and the three keyword-argument yaml files in the authors' published layout."
@@ -315,6 +327,7 @@ def write_released(folder, frontend: dict, generator: dict, diffusion: dict, sta
     _write_atomic(folder / RELEASED_FILES["weights"].format(ckpt_type), lambda p: torch.save(state_dict, p))
     return folder
 
+# %% ../nbs/08b_released.ipynb #a08568b9
 def save_released(model: CAE, folder, ckpt_type: str = "last") -> Path:
     "Write our `model` in the authors' published layout (state dict with their key names + three yaml files)."
     ours = model.state_dict()
@@ -356,6 +369,7 @@ def authors_noise(shape: tuple, steps: int, device=None):
         return drawn
     return noise
 
+# %% ../nbs/08b_released.ipynb #c5f00447
 @patch
 @torch.no_grad()
 def decode(self: ReleasedAutoencoder, latents, length: int, steps: int = 1, seed: int | None = None,
@@ -383,6 +397,7 @@ def decode(self: ReleasedAutoencoder, latents, length: int, steps: int = 1, seed
 # %% ../nbs/08b_released.ipynb #3ac27054
 AUTHORS_PACKAGE = "linear-cae==0.1.4"
 
+# %% ../nbs/08b_released.ipynb #1c989f9e
 def _import_authors(stub_hub: bool):
     saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k == "linear_cae" or k.startswith("linear_cae.")}
     real_hub = sys.modules.get("huggingface_hub")
@@ -401,6 +416,7 @@ def _import_authors(stub_hub: bool):
             sys.modules.pop("huggingface_hub", None)
             if real_hub is not None: sys.modules["huggingface_hub"] = real_hub
 
+# %% ../nbs/08b_released.ipynb #7f70bb39
 def authors_modules(install: bool = False, target=None) -> types.SimpleNamespace | None:
     "The authors' `frontends`, `generator`, `diffusion`, `inference` modules, installing the package if asked; else None."
     if target is None:
@@ -434,6 +450,7 @@ def authors_release(authors, folder, settings: dict = RELEASED_SETTINGS, model_i
     write_released(folder, **settings, state_dict=ae.state_dict())
     return ae.eval()
 
+# %% ../nbs/08b_released.ipynb #1fe5e2fb
 def compare_with_authors(ae, model: CAE, scale: float, audio: torch.Tensor, steps=(1,)) -> dict[str, float]:
     "max |ours − theirs| / max |theirs| for the representation, the latents and the decodes with `steps` steps."
     n, fe, out = audio.shape[-1], model.frontend, {}

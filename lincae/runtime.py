@@ -31,6 +31,7 @@ def cpu_has_fast_bf16() -> bool:
     except OSError: return False
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
+# %% ../nbs/00a_runtime.ipynb #1eaf686a
 def autocast_and_scaler(device: torch.device, precision: str):
     "The autocast context and gradient scaler (or None) for this device and `precision` ('auto', 'fp32' or 'bf16')."
     if precision == "fp32": return nullcontext(), None

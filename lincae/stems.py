@@ -32,6 +32,7 @@ def musdb_validation_tracks() -> list[str]:
 # %% ../nbs/01a_stems.ipynb #c008
 AUDIO_SUFFIXES = (".wav", ".flac")
 
+# %% ../nbs/01a_stems.ipynb #bedafcd8
 @dataclass
 class Track:
     name: str
@@ -41,12 +42,15 @@ class Track:
     sample_rate: int
     frames: int
 
+# %% ../nbs/01a_stems.ipynb #74dfb8bf
 class StemFolderError(ValueError):
     "A stem folder that cannot be used; the message lists every problem with its path."
 
+# %% ../nbs/01a_stems.ipynb #4127fc1f
 def _track_files(folder: Path) -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.iterdir()) if p.suffix.lower() in AUDIO_SUFFIXES}
 
+# %% ../nbs/01a_stems.ipynb #3b720a07
 def scan_track(folder: Path, problems: list) -> Track | None:
     "Read the headers of one track folder; append problems (path: what) to `problems`."
     files = _track_files(folder)
@@ -123,6 +127,7 @@ def read_crop(path: Path, start: int, frames: int) -> np.ndarray:
         raise AudioError(f"{path}: {int((~np.isfinite(data)).sum())} NaN/Inf samples in frames {start}–{start + frames}")
     return data.mean(1)
 
+# %% ../nbs/01a_stems.ipynb #3b73acd2
 def read_excerpt(track, start: int, frames: int, sample_rate: int) -> dict:
     "Every stem of `track` over frames [start, start+frames): mono float32 tensors resampled to `sample_rate`."
     out = {}
@@ -131,6 +136,7 @@ def read_excerpt(track, start: int, frames: int, sample_rate: int) -> dict:
         out[name] = AF.resample(audio, track.sample_rate, sample_rate) if track.sample_rate != sample_rate else audio
     return out
 
+# %% ../nbs/01a_stems.ipynb #f82c2476
 class StemFolderCrops(torch.utils.data.Dataset):
     "Random crops (mixtures, single stems, sub-mixes) of a stem folder, deterministic per index."
     def __init__(self, root, split: str = "train", crop_samples: int = 8576, sample_rate: int = 16000, seed: int = 0,

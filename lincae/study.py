@@ -28,6 +28,7 @@ VARIANTS = {   # name -> TrainConfig fields (over the base: lin-cae, 400 steps o
     "uniform, σ_max 10, 16× compression":   {**UNIFORM_10, "model_overrides": dict(sigma_max=10.0, latent_channels=64)},
 }
 
+# %% ../nbs/03a_study.ipynb #a14f89ae
 def variant_config(name: str, steps: int, out_dir, **common) -> TrainConfig:
     "The `TrainConfig` of variant `name` (a key of `VARIANTS`) for a run of `steps` steps in `out_dir`/<name>."
     if name not in VARIANTS: raise ValueError(f"unknown variant {name!r}; choose from {list(VARIANTS)}")
@@ -62,6 +63,7 @@ def run_variants(configs: dict, parallel: int = 2, seconds: float = 0) -> dict:
             if proc.poll() is not None: status[name] = proc.returncode; log.close(); del running[name]
     return status
 
+# %% ../nbs/03a_study.ipynb #67a966a1
 def training_seconds(run) -> float:
     "Training time logged so far by the run in folder `run` (0 when it has not logged yet)."
     path = Path(run) / "log.jsonl"
@@ -80,6 +82,7 @@ def collect(configs: dict, command: str = "") -> dict:
         out[name] = dict(config=asdict(cfg), validation=[r for r in recs if "val_mel" in r])
     return dict(command=command, variants=out)
 
+# %% ../nbs/03a_study.ipynb #35b4406b
 def write_json(data: dict, path) -> Path:
     "Write `data` as indented JSON to `path`, atomically."
     write_text_atomic(Path(path), json.dumps(data, indent=1))
@@ -91,6 +94,7 @@ def at_time(curve: list, key: str, seconds: float) -> float:
     seen = [r[key] for r in curve if r["train_seconds"] <= seconds]
     return seen[-1] if seen else float("nan")
 
+# %% ../nbs/03a_study.ipynb #f819d169
 def study_table(study: dict, seconds: float | None = None) -> list[dict]:
     """One row per variant: its held-out scores at `seconds` of training (default: the shortest run's length, so
     that every variant is read at the same CPU time) and at its own end, best final mel first."""
@@ -101,6 +105,7 @@ def study_table(study: dict, seconds: float | None = None) -> list[dict]:
                  end_mel=c[-1]["val_mel"], end_mr_stft=c[-1]["val_mr_stft"]) for n, c in curves.items()]
     return sorted(rows, key=lambda r: r["end_mel"])      # best at the end first: every run did the same work
 
+# %% ../nbs/03a_study.ipynb #95a581b0
 def plot_study(study: dict):
     "Held-out mel and MR-STFT distance against training CPU time, one line per variant."
     fig, ax = plt.subplots(1, 2, figsize=(14, 4))

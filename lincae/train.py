@@ -56,6 +56,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     "resume": ((bool,), lambda v: True, "true or false"),
 }
 
+# %% ../nbs/03_train.ipynb #2c4288a1
 def _check_fields(cfg) -> None:
     "Raise ValueError naming the first field of `cfg` whose value has the wrong kind or range (a bool is not a number)."
     for name, (kinds, ok, say) in _RULES.items():
@@ -63,6 +64,7 @@ def _check_fields(cfg) -> None:
         if (isinstance(v, bool) and bool not in kinds) or not isinstance(v, kinds) or not ok(v):
             raise ValueError(f"{name} must be {say}, got {v!r}")
 
+# %% ../nbs/03_train.ipynb #b1051006
 @dataclass
 class TrainConfig:
     "Everything one training run needs; `train(config)` returns the run directory."
@@ -122,6 +124,7 @@ def learning_rate(step: int, cfg: TrainConfig) -> float:
     p = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
     return cfg.lr_min + 0.5 * (cfg.lr - cfg.lr_min) * (1 + math.cos(math.pi * min(p, 1.0)))
 
+# %% ../nbs/03_train.ipynb #c07a6f69
 @torch.no_grad()
 def update_ema(ema: torch.nn.Module, model: torch.nn.Module, step: int, decay: float):
     "Move the EMA weights toward the model's."
@@ -137,17 +140,20 @@ def make_dataset(cfg: TrainConfig, mc: CAEConfig):
         return StemCrops(split="train", song_seconds=cfg.song_seconds, length=10 ** 9, **common)
     return StemFolderCrops(cfg.data, split="train", **common)
 
+# %% ../nbs/03_train.ipynb #12b2b0f2
 def get_batch(dataset, step: int, batch_size: int, rank: int = 0, world: int = 1) -> torch.Tensor:
     "Audio `[batch_size, samples]` for `step` on process `rank` of `world`."
     first = (step * world + rank) * batch_size
     return torch.stack([dataset[first + j]["audio"] for j in range(batch_size)])
 
+# %% ../nbs/03_train.ipynb #0b2f05a9
 def step_generator(seed: int, step: int, rank: int = 0) -> torch.Generator:
     return torch.Generator().manual_seed((seed * 1_000_003 + step) * 1_009 + rank)
 
 # %% ../nbs/03_train.ipynb #543dc5d6
 def _stack_audio(items: list) -> torch.Tensor: return torch.stack([item["audio"] for item in items])
 
+# %% ../nbs/03_train.ipynb #bf39901c
 def batches(dataset, start: int, steps: int, batch_size: int, rank: int = 0, world: int = 1, workers: int = 1):
     """Yield the audio batches of steps `start` … `steps − 1`, each exactly `get_batch(dataset, step, …)`, drawn ahead of
     the training step by `workers` processes (0: drawn in the loop). Song synthesis and cropping leave the hot path."""
@@ -162,6 +168,7 @@ def validation_audio(sample_rate: int, songs: int = 6, seconds: float = 3.0) -> 
     "Mixtures `[songs, samples]` of the first `songs` held-out embedded songs: the fixed set every run is scored on."
     return torch.stack([synth_song(s, seconds, sample_rate)["mixture"] for s in song_seeds("eval")[:songs]])
 
+# %% ../nbs/03_train.ipynb #fbf3f348
 def validate(model: CAE, audio: torch.Tensor, seed: int = 0) -> dict:
     "Mean mel and MR-STFT distance and SI-SDR of the 1-step decode of `audio` (noise fixed by `seed`) against `audio`."
     was_training = model.training
@@ -177,6 +184,7 @@ def training_batch(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig,
     return linearity_batch(model, audio, step, cfg.steps, gains=cfg.gains, mixtures=cfg.mixtures,
                            anneal=cfg.anneal, mix_weights=cfg.mix_weights, generator=gen)
 
+# %% ../nbs/03_train.ipynb #c403c395
 def training_loss(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, gen: torch.Generator):
     "Consistency loss of one batch of clean crops `[B, samples]`."
     batch = training_batch(model, audio, step, cfg, gen)
@@ -189,12 +197,15 @@ def checkpoint_payload(model, ema, opt, scaler, step: int, cfg: TrainConfig) -> 
     return {**model.checkpoint_state(), "ema": ema.state_dict(), "optimizer": opt.state_dict(),
             "scaler": scaler.state_dict() if scaler is not None else None, "step": step, "train_config": asdict(cfg)}
 
+# %% ../nbs/03_train.ipynb #66481150
 class CheckpointWriteError(OSError):
     "A checkpoint could not be written (full disk, read-only folder…); the message names the last good checkpoint."
 
+# %% ../nbs/03_train.ipynb #aa9611a2
 class RunFolderError(ValueError):
     "The run folder cannot be used: it holds a run trained otherwise, or it cannot be written."
 
+# %% ../nbs/03_train.ipynb #c34db98a
 def write_checkpoints(run: Path, payload: dict, keep: int):
     "Write `step-N.ckpt` (keeping the newest `keep`) and `last.ckpt`, each atomically; a failed write says what is left."
     target = run / f"step-{payload['step']:08d}.ckpt"
@@ -207,9 +218,11 @@ def write_checkpoints(run: Path, payload: dict, keep: int):
     except (OSError, RuntimeError) as e:     # torch.save on a full disk raises RuntimeError ("unexpected pos …")
         good = latest_checkpoint(run)
         last = f"step {good['step']} (resume from it with the same command)" if good else "none"
-        raise CheckpointWriteError(f"{run}: could not write {target.name} at step {payload['step']} ({e}); "
+        cause = f"{e}; is the disk full?" if "unexpected pos" in str(e) else str(e)    # what torch.save says on a full disk
+        raise CheckpointWriteError(f"{run}: could not write {target.name} at step {payload['step']} ({cause}); "
                                    f"the last good checkpoint is {last}") from e
 
+# %% ../nbs/03_train.ipynb #9bdaa944
 def latest_checkpoint(run: Path) -> dict | None:
     "The newest checkpoint of `run` that loads (by step), or None. Bad files are reported and skipped."
     found = []
@@ -222,6 +235,7 @@ def latest_checkpoint(run: Path) -> dict | None:
 OPERATIONAL_FIELDS = {"out_dir", "resume", "log_every", "validate_every", "validation_songs", "checkpoint_every",
                       "keep_checkpoints", "device", "data_workers"}   # may change on resume: the weights do not depend on them
 
+# %% ../nbs/03_train.ipynb #8b30a6ca
 def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
     """Refuse to resume a checkpoint trained with other settings (method, steps, lr, …) or another network: continuing
     it would splice two recipes and label the result with the second."""
@@ -233,6 +247,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if saved.get("model_config") not in (None, asdict(model_config)):
         raise RunFolderError(f"{run}: holds a run of another network configuration; choose another out_dir")
 
+# %% ../nbs/03_train.ipynb #477188b0
 def remove_stale_temporaries(run: Path) -> list[Path]:
     "Delete checkpoint temporaries (`.<name>.ckpt.*.tmp`) that a killed write left behind; returns them."
     stale = sorted(Path(run).glob(".*.ckpt.*.tmp"))
@@ -247,6 +262,7 @@ def setup_processes(device: torch.device) -> tuple[int, int]:
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), dist.get_world_size()
 
+# %% ../nbs/03_train.ipynb #463d4656
 def average_gradients(model: torch.nn.Module, world: int):
     "All-reduce the gradients of all trainable parameters (one flat buffer) and divide by the world size."
     if world == 1: return
@@ -255,6 +271,7 @@ def average_gradients(model: torch.nn.Module, world: int):
     dist.all_reduce(flat); flat /= world
     for g, part in zip(grads, flat.split([g.numel() for g in grads])): g.copy_(part.view_as(g))
 
+# %% ../nbs/03_train.ipynb #65797848
 def check_ranks_agree(model: torch.nn.Module, run: Path, rank: int, world: int):
     "Gather a checksum of every process's parameters; rank 0 writes them to `ranks.json`; raise if they differ."
     flat = torch.cat([p.detach().double().flatten() for p in model.parameters()])
@@ -265,7 +282,6 @@ def check_ranks_agree(model: torch.nn.Module, run: Path, rank: int, world: int):
     if rank == 0: (run / "ranks.json").write_text(json.dumps({"world": world, "param_checksums": sums}))
     dist.barrier()
     if any(s != sums[0] for s in sums): raise RuntimeError(f"processes disagree on the parameters: {sums}")
-
 
 # %% ../nbs/03_train.ipynb #c020
 def train(config: TrainConfig) -> Path:
@@ -340,6 +356,7 @@ def read_log(run) -> list[dict]:
 
 VALIDATION_SCORES = (("val_mel", "mel distance"), ("val_mr_stft", "MR-STFT distance"), ("val_si_sdr", "SI-SDR (dB)"))
 
+# %% ../nbs/03_train.ipynb #6f3586f8
 def plot_log(run):
     "The curves of `run` (`lincae.figures.plot_training`: loss, gradient norm, gain range, held-out scores), saved as `loss.png`."
     config = Path(run) / "config.json"
@@ -354,11 +371,13 @@ def _parse_bool(s: str) -> bool:
     if s.lower() in ("0", "false", "no", "off"): return False
     raise argparse.ArgumentTypeError(f"expected true/false, got {s!r}")
 
+# %% ../nbs/03_train.ipynb #d5cc45a9
 def _none_or(kind):
     def parse(s): return None if s.lower() == "none" else kind(s)
     parse.__name__ = kind.__name__         # argparse names it in its message: "invalid int value: '2.5'"
     return parse
 
+# %% ../nbs/03_train.ipynb #cfb05d8f
 def parse_args(argv=None) -> TrainConfig:
     "A `TrainConfig` from command-line flags (`--steps 100 --method m2l …`)."
     p = argparse.ArgumentParser(prog="lincae-train", description="Train a Lin-CAE (or a baseline).")
@@ -371,12 +390,14 @@ def parse_args(argv=None) -> TrainConfig:
     try: return TrainConfig(**vars(p.parse_args(argv)))
     except ValueError as e: p.error(str(e))        # one line and exit status 2, as for any other bad flag
 
+# %% ../nbs/03_train.ipynb #96ec95e7
 def last_line(e: Exception) -> str:
     "The message of `e` in one line: a data worker's error arrives wrapped in its traceback, whose last line it is."
     line = str(e).strip().splitlines()[-1]
     prefix = f"{type(e).__module__}.{type(e).__name__}: "
     return line[len(prefix):] if line.startswith(prefix) else line
 
+# %% ../nbs/03_train.ipynb #aa57f0ae
 def main(argv=None):
     "Console script `lincae-train` (also `python -m lincae.train`, which `torchrun -m` uses)."
     try: print(train(parse_args(argv)))

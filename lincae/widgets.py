@@ -35,6 +35,7 @@ def cut(audio: torch.Tensor, sample_rate: int, seconds: float, offset: float) ->
     if start >= len(audio): raise ValueError(f"offset {offset} s is past the end ({len(audio) / sample_rate:.2f} s)")
     return audio[start:start + int(round(seconds * sample_rate))]
 
+# %% ../nbs/07_widgets.ipynb #f7421b8d
 def embedded_song(index: int = 0, seconds: float = 2.0, offset: float = 0.0, sample_rate: int = 16000,
                   song_seconds: float = 8.0) -> Song:
     "An excerpt of held-out procedural song `EVAL_SEEDS[index]`."
@@ -47,6 +48,7 @@ def embedded_song(index: int = 0, seconds: float = 2.0, offset: float = 0.0, sam
 def _has_audio(folder: Path) -> bool:
     return any(p.suffix.lower() in AUDIO_SUFFIXES for p in folder.iterdir() if p.is_file())
 
+# %% ../nbs/07_widgets.ipynb #2a557886
 def find_track(path, track: str | None = None):
     "The `lincae.stems.Track` at `path`: a track folder, or `track` (default: the first) of a stem folder / MUSDB root."
     path = Path(path).expanduser()
@@ -63,6 +65,7 @@ def find_track(path, track: str | None = None):
     if not named: raise StemFolderError(f"{path}: no track {track!r}; found {[t.name for t in tracks]}")
     return named[0]
 
+# %% ../nbs/07_widgets.ipynb #43267c9f
 def folder_song(path, track: str | None = None, seconds: float = 2.0, offset: float = 0.0,
                 sample_rate: int = 16000) -> Song:
     "An excerpt of a track from a stem folder, mono, resampled to `sample_rate`."
@@ -72,6 +75,7 @@ def folder_song(path, track: str | None = None, seconds: float = 2.0, offset: fl
     frames = min(int(round(seconds * t.sample_rate)), t.frames - start)
     return Song(t.name, read_excerpt(t, start, frames, sample_rate), sample_rate)
 
+# %% ../nbs/07_widgets.ipynb #74a9e2fd
 def load_song(source, seconds: float = 2.0, offset: float = 0.0, sample_rate: int = 16000) -> Song:
     "`source`: an index into `EVAL_SEEDS`, or a path to a stem folder, a track folder or a MUSDB root."
     if isinstance(source, (int, np.integer)) and not isinstance(source, bool):
@@ -83,6 +87,7 @@ def load_song(source, seconds: float = 2.0, offset: float = 0.0, sample_rate: in
 COMMITTED_CHECKPOINT = Path("data/checkpoints/tiny-lin-cae.ckpt")
 QUICK_RUN = Path("runs/widgets/quick-tiny")
 
+# %% ../nbs/07_widgets.ipynb #96739ace
 def resolve_checkpoint(checkpoint=None, root=None) -> tuple[Path, str]:
     "(checkpoint path, a note saying where it came from): the given one, else the committed one, else a quick run's."
     if checkpoint is not None:
@@ -107,10 +112,12 @@ class Result:
     seconds: float
     homogeneity: float | None = None    # volume only: SNR of Dec(a·z) against a·Dec(z)
 
+# %% ../nbs/07_widgets.ipynb #c1308033
 def audible(x: torch.Tensor, floor: float = 1e-6) -> bool:
     "Whether `x` is more than silence (a score against silence means nothing)."
     return float(x.pow(2).mean()) > floor ** 2
 
+# %% ../nbs/07_widgets.ipynb #a5a036d7
 class LatentLab:
     "Latent arithmetic with `model` on `song`: latents are encoded once per song and cached; each result is one decode."
     def __init__(self, model: CAE, song: Song, seed: int = 0, steps: int = 1):
@@ -129,6 +136,7 @@ def check_stem(self: LatentLab, stem: str) -> str:
     if stem not in self.song.stems: raise KeyError(f"unknown stem {stem!r}; {self.song.name} has {list(self.song.names)}")
     return stem
 
+# %% ../nbs/07_widgets.ipynb #6ee0fb1f
 @patch
 def signal(self: LatentLab, key: str) -> torch.Tensor:
     "Audio of `key`: a stem, 'mixture', or 'mixture-<stem>'."
@@ -136,6 +144,7 @@ def signal(self: LatentLab, key: str) -> torch.Tensor:
     if key.startswith("mixture-"): return self.song.mixture - self.song.stems[self.check_stem(key[len("mixture-"):])]
     return self.song.stems[self.check_stem(key)]
 
+# %% ../nbs/07_widgets.ipynb #69c40ad2
 @patch
 @torch.no_grad()
 def latents(self: LatentLab, *keys: str) -> list:
@@ -147,6 +156,7 @@ def latents(self: LatentLab, *keys: str) -> list:
         self._latents.update(zip(missing, z))
     return [self._latents[k] for k in keys]
 
+# %% ../nbs/07_widgets.ipynb #601ee740
 @patch
 @torch.no_grad()
 def decode(self: LatentLab, z: torch.Tensor) -> torch.Tensor:
@@ -162,18 +172,21 @@ def full_gains(self: LatentLab, gains: dict) -> dict:
     for k in gains: self.check_stem(k)
     return {k: float(gains.get(k, 1.0)) for k in self.song.names}
 
+# %% ../nbs/07_widgets.ipynb #f3be088f
 @patch
 def mixed_latent(self: LatentLab, gains: dict) -> torch.Tensor:
     "Σ gᵢ·zᵢ over the stems (a stem missing from `gains` has gain 1)."
     g = self.full_gains(gains)
     return sum(g[k] * z for k, z in zip(self.song.names, self.latents(*self.song.names)))
 
+# %% ../nbs/07_widgets.ipynb #8af8022b
 @patch
 def mixed_audio(self: LatentLab, gains: dict) -> torch.Tensor:
     "Σ gᵢ·xᵢ over the stems."
     g = self.full_gains(gains)
     return sum(g[k] * self.song.stems[k] for k in self.song.names)
 
+# %% ../nbs/07_widgets.ipynb #effe3433
 @patch
 def mix(self: LatentLab, gains: dict) -> Result:
     "Dec(Σ gᵢ·zᵢ) beside Σ gᵢ·xᵢ, scored by SI-SDR."
@@ -191,12 +204,14 @@ def separate(self: LatentLab, stem: str) -> Result:
     estimate, truth = self.decode(z_mix - z_rest), self.song.stems[stem]
     return Result(estimate, truth, float(si_sdr(estimate, truth)) if audible(truth) else None, time.perf_counter() - t0)
 
+# %% ../nbs/07_widgets.ipynb #633b68e1
 @patch
 def plain(self: LatentLab, stem: str) -> torch.Tensor:
     "Dec(z) of `stem`, decoded once and cached."
     if stem not in self._plain: self._plain[stem] = self.decode(self.latents(self.check_stem(stem))[0])
     return self._plain[stem]
 
+# %% ../nbs/07_widgets.ipynb #924f7a3e
 @patch
 def volume(self: LatentLab, stem: str, gain: float) -> Result:
     "Dec(a·z) against a·x, scored by SNR; `homogeneity` = SNR of Dec(a·z) against a·Dec(z)."
@@ -214,12 +229,14 @@ def spectrogram_db(audio: torch.Tensor, n_fft: int = 512, hop: int = 128) -> np.
     X = torch.stft(audio.float(), n_fft, hop, window=window, return_complex=True).abs() * 2 / window.sum()
     return (20 * torch.log10(X + 1e-5)).numpy()
 
+# %% ../nbs/07_widgets.ipynb #7c3895d9
 def spectrogram_png(audio: torch.Tensor, vmin: float = -90., vmax: float = 0.) -> bytes:
     "The spectrogram of `audio` as PNG bytes (low frequencies at the bottom)."
     buf = io.BytesIO()
     plt.imsave(buf, spectrogram_db(audio), cmap="magma", vmin=vmin, vmax=vmax, origin="lower", format="png")
     return buf.getvalue()
 
+# %% ../nbs/07_widgets.ipynb #ff54bf8b
 def player(audio: torch.Tensor, sample_rate: int) -> Audio:
     "An audio player for `audio` at its real level."
     return Audio(audio.clamp(-1, 1).numpy(), rate=sample_rate, normalize=False)
@@ -227,6 +244,7 @@ def player(audio: torch.Tensor, sample_rate: int) -> Audio:
 # %% ../nbs/07_widgets.ipynb #edfaaa13
 BUSY = "<span style='color:#b36b00'>⏳ decoding…</span>"
 
+# %% ../nbs/07_widgets.ipynb #f352731b
 @contextmanager
 def busy(indicator: W.HTML):
     "Show the busy indicator while the block runs."
@@ -234,18 +252,23 @@ def busy(indicator: W.HTML):
     try: yield
     finally: indicator.value = ""
 
+# %% ../nbs/07_widgets.ipynb #cf8e3b88
 def _show(out: W.Output, audio: torch.Tensor, sample_rate: int):
     with out:
         out.clear_output(wait=True)
         display(player(audio, sample_rate))
 
+# %% ../nbs/07_widgets.ipynb #aafe5e9f
 def _db(x) -> str: return "n/a (silence)" if x is None else f"{x:.2f} dB"
 
+# %% ../nbs/07_widgets.ipynb #d45a3a8d
 def _error(e: Exception) -> str: return f"<span style='color:#c00'>{type(e).__name__}: {e}</span>"
 
+# %% ../nbs/07_widgets.ipynb #fbc04011
 def _column(title: str, out: W.Output, spec: W.Image) -> W.VBox:
     return W.VBox([W.HTML(f"<b>{title}</b>"), out, spec], layout=W.Layout(width="50%"))
 
+# %% ../nbs/07_widgets.ipynb #bc4a21f9
 def _image() -> W.Image: return W.Image(format="png", layout=W.Layout(width="98%", height="160px"))
 
 # %% ../nbs/07_widgets.ipynb #0a3b8fa3
@@ -374,6 +397,7 @@ def figure(self: VolumePanel) -> bytes:
     fig.tight_layout(); buf = io.BytesIO(); fig.savefig(buf, format="png"); plt.close(fig)
     return buf.getvalue()
 
+# %% ../nbs/07_widgets.ipynb #f79a1d1d
 @patch
 def update(self: VolumePanel, change=None):
     t0 = time.perf_counter()
@@ -432,6 +456,7 @@ def open_song(self: LatentArithmeticApp, source):
     for i, title in enumerate(("mixer", "separation", "volume")): self.tabs.set_title(i, title)
     self.status.value = f"{new.name}: {new.length / new.sample_rate:.2f} s, stems {', '.join(new.names)}"
 
+# %% ../nbs/07_widgets.ipynb #ad3ef60a
 @patch
 def open_model(self: LatentArithmeticApp, path):
     "Load checkpoint `path` and reopen the current song with it."
