@@ -6,7 +6,6 @@
 from __future__ import annotations
 import argparse, json, math, tempfile, time
 from .audio import atomic_output
-from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch

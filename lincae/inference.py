@@ -227,19 +227,25 @@ def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, s
     wave = fe.to_wave(self.model.decode_rep(zb, steps, noise=noise).float())
     return fe.trim(wave, jobs[0]["size"]).cpu()
 
+# %% ../nbs/08_inference.ipynb #11c117ab
+@patch
+def _decode_inputs(self: Autoencoder, latents, length: int, steps, seed, batched: bool) -> torch.Tensor:
+    "The checks every `decode` makes: latents (→ `[B, C, T]`, times `latent_scale`), `length`, `steps` and `seed`."
+    z = self._check_latents(latents, batched)
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+        raise InputError(f"length must be a positive int, got {length!r}")
+    if z.shape[-1] < self.latent_frames(length):
+        raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples (they need {self.latent_frames(length)} frames)")
+    try: check_steps(steps); make_generator(seed)           # steps an integer ≥ 1, seed None or an integer ≥ 0
+    except ValueError as e: raise InputError(str(e)) from None
+    return (z if batched else z[None]) * self.latent_scale
+
 # %% ../nbs/08_inference.ipynb #c5330947
 @patch
 def decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int | None = None, batched: bool = False) -> torch.Tensor:
     "Latents (as `encode` returns them) → audio of exactly `length` samples at `sample_rate`, `[length]` or `[batch, length]`."
-    z = self._check_latents(latents, batched)
-    z = (z if batched else z[None]) * self.latent_scale
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
-        raise InputError(f"length must be a positive int, got {length!r}")
+    z = self._decode_inputs(latents, length, steps, seed, batched)
     frames, hop = self.latent_frames(length), self.latent_hop
-    if z.shape[-1] < frames:
-        raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples (they need {frames} frames)")
-    try: check_steps(steps); make_generator(seed)           # steps an integer ≥ 1, seed None or an integer ≥ 0
-    except ValueError as e: raise InputError(str(e)) from None
     if seed is None: seed = int(torch.randint(0, 2 ** 62, (1,)))
     z = z[..., :frames]
     core, context = self.chunk_frames

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['AUTHOR_RESOLUTIONS', 'MEL_SCALES', 'PAPER_GAINS', 'GAIN_CURVE', 'si_sdr', 'snr', 'STFTResolution', 'stft_magnitude',
+__all__ = ['AUTHOR_RESOLUTIONS', 'MEL_SCALES', 'PAPER_GAINS', 'si_sdr', 'snr', 'STFTResolution', 'stft_magnitude',
            'stft_distance', 'mr_stft_distance', 'mel_distance', 'bss_eval_frames', 'nanmedian', 'bss_eval_sdr',
            'median_over_tracks', 'framewise_snr', 'relative_error', 'gain_snr']
 
@@ -159,7 +159,6 @@ def framewise_snr(estimate: torch.Tensor, reference: torch.Tensor, window: int, 
 
 # %% ../nbs/04_metrics.ipynb #7b7422ae
 PAPER_GAINS = (0.25, 0.5, 0.75, 1.1)
-GAIN_CURVE = tuple(round(0.25 * i, 2) for i in range(13))        # 0, 0.25, …, 3
 
 # %% ../nbs/04_metrics.ipynb #0e63a540
 def _energy(x: torch.Tensor) -> torch.Tensor: return x.double().flatten(1).pow(2).sum(1)

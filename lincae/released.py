@@ -7,15 +7,14 @@ from __future__ import annotations
 import importlib, importlib.util, math, os, subprocess, sys, tempfile, types
 from dataclasses import replace
 from pathlib import Path
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import yaml
 from fastcore.basics import patch
 from .audio import Frontend, atomic_output
-from .inference import Autoencoder, InputError
-from .model import CAE, CAEConfig, ResBlock, check_steps, make_generator, positional_noise
+from .inference import Autoencoder
+from .model import CAE, CAEConfig, ResBlock, positional_noise
 
 # %% auto #0
 __all__ = ['HF_REPO', 'RELEASED_MODELS', 'RELEASED_FILES', 'AUTHORS_DEFAULTS', 'RELEASED_SETTINGS', 'AUTHORS_PACKAGE',
@@ -376,14 +375,7 @@ def decode(self: ReleasedAutoencoder, latents, length: int, steps: int = 1, seed
            batched: bool = False, clamp: bool = True) -> torch.Tensor:
     """Latents (as `encode` returns them) → audio of exactly `length` samples, `[length]` or `[batch, length]`: all
     frames decoded at once and trimmed, like the authors' `decode(z, full_length=length)` (which does not `clamp`)."""
-    z = self._check_latents(latents, batched)
-    z = (z if batched else z[None]) * self.latent_scale
-    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
-        raise InputError(f"length must be a positive int, got {length!r}")
-    if z.shape[-1] < self.latent_frames(length):
-        raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples (they need {self.latent_frames(length)} frames)")
-    try: check_steps(steps); make_generator(seed)           # steps an integer ≥ 1, seed None or an integer ≥ 0
-    except ValueError as e: raise InputError(str(e)) from None
+    z = self._decode_inputs(latents, length, steps, seed, batched)
     c, frames, out = self.config, z.shape[-1] * self.config.time_downsampling, []
     for batch in self._batches([dict(item=b, size=length) for b in range(z.shape[0])], "decoding"):
         items = [j["item"] for j in batch]
