@@ -61,7 +61,7 @@ from lincae.model import CAE, CAEConfig, count_parameters
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_step import (DELTA, autocast, count_flops, environment, lincae_train_step, profile_table,  # noqa: E402
-                        random_audio, sync, write_json)
+                        random_audio, sync, write_json, CROP_FRAMES)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DEPS = ROOT / ".bench-deps"
@@ -202,7 +202,7 @@ def compare(gen, name: str, batch: int, repeats: int, warmup: int, device, profi
     torch.manual_seed(0)
     net = build_authors(gen, name, c).to(device)
     n_ours, n_theirs = count_parameters(model), count_parameters(net)
-    print(f"\n== {name}: batch {batch}, {c.segment_frames} frames x {c.bins} bins | parameters: "
+    print(f"\n== {name}: batch {batch}, {CROP_FRAMES} frames x {c.bins} bins | parameters: "
           f"lincae {n_ours:,}  authors {n_theirs:,}")
     assert n_ours == n_theirs, f"{name}: parameter counts differ (lincae {n_ours}, authors {n_theirs})"
 

@@ -96,7 +96,7 @@ def probe_batch(device: torch.device, toy: bool, step_limit_s: float) -> dict:
     sizes = [2, 4] if toy else [32, 64, 128, 256, 512, 1024]
     tried = []
     for batch in sizes:
-        audio = 0.1 * torch.randn(batch, model.config.segment_samples, device=device)
+        audio = 0.1 * torch.randn(batch, model.frontend.segment_samples(cfg.crop_frames), device=device)
         try:
             times = []
             for i in range(3):

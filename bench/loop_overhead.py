@@ -53,7 +53,7 @@ def model_step(cfg: TrainConfig, precision: str, items: int):
     model = CAE.from_preset(cfg.model, **cfg.model_overrides)
     opt = torch.optim.RAdam(model.parameters(), lr=cfg.lr)
     autocast, _ = autocast_and_scaler(torch.device("cpu"), precision)
-    audio = 0.1 * torch.randn(items, model.config.segment_samples, generator=torch.Generator().manual_seed(0))
+    audio = 0.1 * torch.randn(items, model.frontend.segment_samples(cfg.crop_frames), generator=torch.Generator().manual_seed(0))
     rep, gen = model.frontend.to_rep(audio), torch.Generator().manual_seed(0)
 
     def step():

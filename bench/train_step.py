@@ -2,7 +2,7 @@
 
 One step = STFT front end -> encoder -> consistency loss (student with grad, teacher under no_grad,
 same noise) -> backward -> RAdam step, on random audio (x0.1) cut to the preset's training crop
-(`config.segment_samples` samples = `segment_frames` STFT frames).  Reports the median of `--steps`
+(`TrainConfig.crop_frames` = 64 STFT frames, `CROP_FRAMES` here).  Reports the median of `--steps`
 timed steps after 2 warm-up steps, and steps/second.  When the median exceeds 1 s it also prints a
 `torch.profiler` table of the top ops of one step.
 
@@ -36,10 +36,16 @@ def sync(device) -> None:
     if torch.device(device).type == "cuda": torch.cuda.synchronize()
 
 
+CROP_FRAMES = 64     # the training crop of every preset (TrainConfig.crop_frames's default)
+
+
+def crop_samples(config) -> int: return config.frontend().segment_samples(CROP_FRAMES)
+
+
 def random_audio(config, batch: int, device="cpu", seed: int = 0) -> torch.Tensor:
-    "`[batch, segment_samples]` Gaussian noise x0.1: one training crop per item."
+    "`[batch, crop_samples]` Gaussian noise x0.1: one training crop per item."
     g = torch.Generator().manual_seed(seed)
-    return (0.1 * torch.randn(batch, config.segment_samples, generator=g)).to(device)
+    return (0.1 * torch.randn(batch, crop_samples(config), generator=g)).to(device)
 
 
 def autocast(device, precision: str):
@@ -129,7 +135,7 @@ def main(argv=None):
     step = lincae_train_step(model, audio)
 
     print(f"preset {a.preset}: {count_parameters(model) / 1e6:.2f} M parameters, batch {a.batch} x "
-          f"{c.segment_samples} samples ({c.segment_frames} frames x {c.bins} bins), "
+          f"{crop_samples(c)} samples ({CROP_FRAMES} frames x {c.bins} bins), "
           f"{a.threads} threads, {a.device}, torch {torch.__version__}")
     times = time_calls(step, a.steps, WARMUP, a.device)
     median = statistics.median(times)
@@ -143,7 +149,7 @@ def main(argv=None):
 
     if a.json:
         write_json(a.json, dict(benchmark="train_step", preset=a.preset, batch=a.batch,
-                                segment_frames=c.segment_frames, segment_samples=c.segment_samples,
+                                segment_frames=CROP_FRAMES, segment_samples=crop_samples(c),
                                 parameters=count_parameters(model), warmup=WARMUP, steps=a.steps,
                                 times_s=times, median_s=median, steps_per_s=1 / median,
                                 env=environment(a.threads, a.device)))

@@ -40,7 +40,7 @@ def to_mono(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
     if audio.ndim == 1: return audio
     mono = audio.mean(-2)
     if audio.shape[-2] == 1: return mono
-    kept = float((mono.pow(2).sum(-1) / audio.pow(2).mean(-2).sum(-1).clamp_min(1e-20)).min())   # the worst item of a batch
+    kept = float((mono.pow(2).sum(-1) / audio.pow(2).mean(-2).sum(-1).clamp_min(1e-20)).min())  # worst item of a batch
     if kept < 0.1: warnings.warn(f"{what}: its channels cancel when averaged to mono (the mono mix keeps {kept:.1%} of "
                                  "their energy; are they in opposite phase?)", stacklevel=2)
     return mono
@@ -49,7 +49,8 @@ def to_mono(audio: torch.Tensor, what: str = "audio") -> torch.Tensor:
 def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]:
     "Load `path` as mono float32 `[samples]`, resampled to `sample_rate` if given. Returns (audio, rate)."
     path = Path(path)
-    if sample_rate is not None and (isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate < 1):
+    if sample_rate is not None and (isinstance(sample_rate, bool) or not isinstance(sample_rate, int)
+                                    or sample_rate < 1):
         raise AudioError(f"{path}: sample_rate must be a positive integer, got {sample_rate!r}")
     if not path.is_file(): raise AudioError(f"{path}: no such audio file")
     try:
@@ -57,7 +58,8 @@ def load_audio(path, sample_rate: int | None = None) -> tuple[torch.Tensor, int]
         data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except Exception as e: raise AudioError(f"{path}: cannot read audio ({e})") from e
     if truncated:       # libsndfile reads what is there; a cut file must not pass for a whole one
-        raise AudioError(f"{path}: truncated file: its header announces {truncated[1]} bytes of audio, it holds {truncated[2]}")
+        raise AudioError(f"{path}: truncated file: its header announces {truncated[1]} bytes of audio, "
+                         f"it holds {truncated[2]}")
     audio = check_finite(to_mono(torch.from_numpy(data.T.copy()), str(path)), str(path))
     if sample_rate is not None and rate != sample_rate:
         audio, rate = AF.resample(audio, rate, sample_rate), sample_rate
@@ -74,9 +76,10 @@ def _new_file_mode(path: Path) -> int:
 @contextmanager
 def atomic_output(path, suffix: str = ".tmp"):
     """Yield a temporary file name beside `path` (folders created) to write to; when the block ends without error the
-    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. A `path` that is read-only, or
-    that this user may not write (someone else's file in a shared folder), is never replaced (PermissionError naming it); the new file keeps the old one's mode, or follows the umask. Every writer in
-    lincae (audio, checkpoints, results, figures) goes through here."""
+    file replaces `path` in one rename, otherwise it is removed and `path` is left as it was. A `path` that is
+    read-only, or that this user may not write (someone else's file in a shared folder), is never replaced
+    (PermissionError naming it); the new file keeps the old one's mode, or follows the umask. Every writer in lincae
+    (audio, checkpoints, results, figures) goes through here."""
     path = Path(path)
     if path.exists() and not (path.stat().st_mode & 0o222 and os.access(path, os.W_OK)):   # root: mode bits only
         raise PermissionError(f"{path}: read-only for this user; not replaced")

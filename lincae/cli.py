@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 import torchaudio.functional as AF
 from .audio import AudioError, load_audio, save_audio
-from .model import CheckpointError, save_checkpoint
+from .model import CheckpointError, save_checkpoint, stored_config
 from .inference import Autoencoder, InputError, is_positive_number
 
 # %% auto #0
@@ -54,7 +54,8 @@ def read_latents(path) -> dict:
     except Exception as e: raise LatentFileError(f"{path}: unreadable latent file ({type(e).__name__})") from e
     if not isinstance(payload, dict) or payload.get("format") != LATENT_FORMAT:
         what = "a lincae checkpoint" if isinstance(payload, dict) and "model" in payload else "a lincae latent file"
-        raise LatentFileError(f"{path}: not a lincae latent file (made by `lincae encode`)" + (f"; it is {what}" if "checkpoint" in what else ""))
+        raise LatentFileError(f"{path}: not a lincae latent file (made by `lincae encode`)"
+                              + (f"; it is {what}" if "checkpoint" in what else ""))
     z = payload.get("latents")
     if not isinstance(z, torch.Tensor) or z.ndim != 2 or not isinstance(payload.get("length"), int):
         raise LatentFileError(f"{path}: damaged latent file (latents or length missing)")
@@ -63,17 +64,19 @@ def read_latents(path) -> dict:
 # %% ../nbs/08a_cli.ipynb #e7ca79ce
 def latents_for(payload: dict, ae: Autoencoder, path) -> torch.Tensor:
     "The latents of `payload` in `ae`'s scale; error when they were made by another model (configuration or weights)."
-    theirs, ours = payload.get("model_config") or {}, asdict(ae.config)
+    theirs, ours = stored_config(payload.get("model_config") or {}), asdict(ae.config)
     if theirs != ours:
         diff = [f"{k} {theirs.get(k)!r} vs {ours.get(k)!r}" for k in ours if theirs.get(k) != ours.get(k)]
         raise LatentFileError(f"{path}: encoded by a model of another configuration than the checkpoint "
-                              f"({', '.join(diff[:4])}{', …' if len(diff) > 4 else ''}); decode with the checkpoint that encoded it")
+                              f"({', '.join(diff[:4])}{', …' if len(diff) > 4 else ''}); "
+                              "decode with the checkpoint that encoded it")
     if payload.get("weights") not in (None, weights_fingerprint(ae)):     # files written before fingerprints: trusted
         raise LatentFileError(f"{path}: encoded by another checkpoint of the same configuration (other weights); "
                               "decode with the checkpoint that encoded it")
     scale = payload.get("latent_scale", 1.0)
     if not is_positive_number(scale):
-        raise LatentFileError(f"{path}: its latent_scale {scale!r} is not a finite positive number; the file is damaged, encode again")
+        raise LatentFileError(f"{path}: its latent_scale {scale!r} is not a finite positive number; "
+                              "the file is damaged, encode again")
     return payload["latents"] * (float(scale) / ae.latent_scale)
 
 # %% ../nbs/08a_cli.ipynb #491cd18a
@@ -98,7 +101,8 @@ def check_output(path, kind: str = "audio", inputs=()) -> Path:
     "Refuse an output path whose extension names no format (audio) or that is not `.pt` (latents), or that is an input."
     path = Path(path)
     for source in inputs:
-        if Path(source).exists() and path.exists() and path.samefile(source) or path.resolve() == Path(source).resolve():
+        if (Path(source).exists() and path.exists() and path.samefile(source)
+                or path.resolve() == Path(source).resolve()):
             raise CLIError(f"{path}: the output is also an input; choose another output file")
     if kind == "latents":
         if path.suffix != ".pt": raise CLIError(f"{path}: latent files end in .pt")
@@ -155,7 +159,8 @@ def cmd_mix(args):
     args.output = output
     if not inputs: raise CLIError("mix needs at least one input file and an output file")
     gains = gains if gains is not None else [1.0] * len(inputs)
-    if len(gains) != len(inputs): raise CLIError(f"{len(gains)} gains for {len(inputs)} input files: give one gain per input")
+    if len(gains) != len(inputs):
+        raise CLIError(f"{len(gains)} gains for {len(inputs)} input files: give one gain per input")
     check_output(output, inputs=inputs)
     ae = load_model(args)
     audios = [read_input(p, ae, args.quiet) for p in inputs]
@@ -169,7 +174,8 @@ def cmd_separate(args):
     ae = load_model(args)
     mix, accomp = read_input(args.mix, ae, args.quiet), read_input(args.accompaniment, ae, args.quiet)
     if len(accomp) != len(mix):
-        note(f"{args.accompaniment}: {len(accomp)} samples against the mixture's {len(mix)}: padded or cut to match", args.quiet)
+        note(f"{args.accompaniment}: {len(accomp)} samples against the mixture's {len(mix)}: padded or cut to match",
+             args.quiet)
     decode_to(args, ae, ae.encode(mix, ae.sample_rate) - encode_padded(ae, accomp, len(mix)), len(mix))
 
 # %% ../nbs/08a_cli.ipynb #e46166af
@@ -184,12 +190,14 @@ def integer_at_least(low: int):
 
 # %% ../nbs/08a_cli.ipynb #8498a7b0
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lincae", description="Encode, decode, mix and separate audio with a Lin-CAE checkpoint.")
+    p = argparse.ArgumentParser(prog="lincae",
+                                description="Encode, decode, mix and separate audio with a Lin-CAE checkpoint.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--ckpt", required=True, help="lincae checkpoint (e.g. runs/train-tiny/last.ckpt)")
     common.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda, cuda:1 …")
-    common.add_argument("--chunk-seconds", type=float, default=10.0, help="long audio is processed in chunks of this length")
+    common.add_argument("--chunk-seconds", type=float, default=10.0,
+                        help="long audio is processed in chunks of this length")
     common.add_argument("--quiet", action="store_true", help="no progress bar, notes or warnings (errors still print)")
     decoding = argparse.ArgumentParser(add_help=False)
     decoding.add_argument("--steps", type=integer_at_least(1), default=1, help="consistency decoding steps (default 1)")
@@ -215,7 +223,8 @@ def main(argv=None) -> int:
     parser = build_parser()
     try: args = parser.parse_args(argv)
     except SystemExit as e: return int(e.code or 0)
-    if args.chunk_seconds <= 0: parser.print_usage(sys.stderr); print("lincae: error: --chunk-seconds must be > 0", file=sys.stderr); return 2
+    if args.chunk_seconds <= 0:
+        parser.print_usage(sys.stderr); print("lincae: error: --chunk-seconds must be > 0", file=sys.stderr); return 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore" if args.quiet else "always")
         warnings.showwarning = lambda message, *a, **k: print(f"lincae: warning: {message}", file=sys.stderr)

@@ -12,8 +12,9 @@ __all__ = ['CLAIM_ROWS', 'evaluate_once', 'claim_table', 'claim_markdown']
 
 # %% ../nbs/05a_compare.ipynb #a3dd2c73
 def evaluate_once(checkpoint, out_dir, **settings) -> dict:
-    """`evaluate(checkpoint, **settings)` written to `out_dir`, unless `out_dir/results.json` already holds the results of
-    this checkpoint (same path and step) with these settings: evaluation is deterministic, so they are reused."""
+    ("""`evaluate(checkpoint, **settings)` written to `out_dir`, unless `out_dir/results.json` already holds the """
+     """results of
+    this checkpoint (same path and step) with these settings: evaluation is deterministic, so they are reused.""")
     from lincae.evaluate import evaluate, write_results
     from lincae.model import read_checkpoint
     path = Path(out_dir) / "results.json"
@@ -35,18 +36,28 @@ CLAIM_ROWS = [   # (row, where it is in evaluate's results, unit, which way is b
     ("reconstruction SI-SDR, 4 steps", ("table1", "reconstruction", "4-step", "si_sdr"), "dB", "higher"),
     ("reconstruction MR-STFT distance", ("table1", "reconstruction", "1-step", "mr_stft"), "", "lower"),
     ("reconstruction mel distance", ("table1", "reconstruction", "1-step", "mel"), "", "lower"),
-    *[(f"additivity mel gap, {n} stems", ("table1", ADD["mel_gap_truth"], f"{n} stems"), "", "closer to 0") for n in (2, 4)],
-    *[(f"additivity MR-STFT gap, {n} stems", ("table1", ADD["mr_stft_gap_truth"], f"{n} stems"), "", "closer to 0") for n in (2, 4)],
-    *[(f"homogeneity mel gap, a = {a}", ("table1", HOM["mel_gap_truth"], str(a)), "", "closer to 0") for a in PAPER_GAINS],
-    *[(f"homogeneity MR-STFT gap, a = {a}", ("table1", HOM["mr_stft_gap_truth"], str(a)), "", "closer to 0") for a in PAPER_GAINS],
-    *[(f"additivity SI-SDR vs truth, {n} stems", ("table1", ADD["si_sdr_truth"], f"{n} stems"), "dB", "higher") for n in (2, 4)],
-    *[(f"homogeneity SNR vs truth, a = {a}", ("table1", HOM["snr_truth"], str(a)), "dB", "higher") for a in PAPER_GAINS],
+    *[(f"additivity mel gap, {n} stems", ("table1", ADD["mel_gap_truth"], f"{n} stems"), "", "closer to 0")
+      for n in (2, 4)],
+    *[(f"additivity MR-STFT gap, {n} stems", ("table1", ADD["mr_stft_gap_truth"], f"{n} stems"), "", "closer to 0")
+      for n in (2, 4)],
+    *[(f"homogeneity mel gap, a = {a}", ("table1", HOM["mel_gap_truth"], str(a)), "", "closer to 0")
+      for a in PAPER_GAINS],
+    *[(f"homogeneity MR-STFT gap, a = {a}", ("table1", HOM["mr_stft_gap_truth"], str(a)), "", "closer to 0")
+      for a in PAPER_GAINS],
+    *[(f"additivity SI-SDR vs truth, {n} stems", ("table1", ADD["si_sdr_truth"], f"{n} stems"), "dB", "higher")
+      for n in (2, 4)],
+    *[(f"homogeneity SNR vs truth, a = {a}", ("table1", HOM["snr_truth"], str(a)), "dB", "higher")
+      for a in PAPER_GAINS],
     ("encoder homogeneity error (authors), mean of a", ("table1", HOM["encoder"], "mean"), "", "lower"),
     ("decoder homogeneity SNR (authors), mean of a", ("table1", HOM["decoder_snr"], "mean"), "dB", "higher"),
-    *[(f"encoder additivity error (authors), {n} stems", ("table1", ADD["encoder"], f"{n} stems"), "", "lower") for n in (2, 4)],
-    *[(f"decoder additivity MR-STFT (authors), {n} stems", ("table1", ADD["decoder_mr_stft"], f"{n} stems"), "", "lower") for n in (2, 4)],
-    ("oracle separation SI-SDR (mean of stems)", ("table2", "separation", "oracle 1-step", "mean", "si_sdr"), "dB", "higher"),
-    ("mixture-consistent separation SI-SDR (mean)", ("table2", "separation", "mixture-consistent 1-step", "mean", "si_sdr"), "dB", "higher"),
+    *[(f"encoder additivity error (authors), {n} stems", ("table1", ADD["encoder"], f"{n} stems"), "", "lower")
+      for n in (2, 4)],
+    *[(f"decoder additivity MR-STFT (authors), {n} stems",
+       ("table1", ADD["decoder_mr_stft"], f"{n} stems"), "", "lower") for n in (2, 4)],
+    ("oracle separation SI-SDR (mean of stems)",
+     ("table2", "separation", "oracle 1-step", "mean", "si_sdr"), "dB", "higher"),
+    ("mixture-consistent separation SI-SDR (mean)",
+     ("table2", "separation", "mixture-consistent 1-step", "mean", "si_sdr"), "dB", "higher"),
 ]
 
 # %% ../nbs/05a_compare.ipynb #331c9b64
@@ -67,5 +78,6 @@ def claim_markdown(claims: dict, command: str = "") -> str:
         ok = {m: x for m, x in v.items() if x is not None}
         score = {"higher": ok.get, "lower": lambda m: -ok[m], "closer to 0": lambda m: -abs(ok[m])}[better]
         best = max(ok, key=score) if ok else "—"
-        lines.append(f"| {row} | {unit or '—'} | {better} | " + " | ".join("—" if v[m] is None else f"{v[m]:.3g}" for m in methods) + f" | {best} |")
+        lines.append(f"| {row} | {unit or '—'} | {better} | "
+                     + " | ".join("—" if v[m] is None else f"{v[m]:.3g}" for m in methods) + f" | {best} |")
     return "\n".join(lines + (["", f"Made by: `{command}`"] if command else []))

@@ -213,7 +213,8 @@ def _melody(p: SongPlan, g: np.random.Generator, seconds: float, base: int):
 def _voice_source(p, g, gn, n, sr, notes, phrases):
     beat = p.beat
     on, du = (np.round(notes[:, k] * beat * sr).astype(np.int64) for k in (0, 1))
-    pon, pdu = np.round(phrases[:, 0] * beat * sr).astype(np.int64), np.round(np.diff(phrases, axis=1)[:, 0] * beat * sr).astype(np.int64)
+    pon, pdu = (np.round(phrases[:, 0] * beat * sr).astype(np.int64),
+                np.round(np.diff(phrases, axis=1)[:, 0] * beat * sr).astype(np.int64))
     penv, _, _ = _note_env(pon, pdu, np.ones(len(pon)), n, sr, attack=0.04, release=0.1)
     nenv, idx, since = _note_env(on, du, notes[:, 3], n, sr, attack=0.03, release=0.05, floor=notes[:, 5])
     i = np.maximum(idx, 0)
@@ -255,10 +256,12 @@ def _formants(src, idx, vowel, tract, sr):
     f = np.fft.rfftfreq(nfft, 1 / sr)[None]
     def gains(centres):
         at = np.minimum(centres, len(src) - 1)
-        Fs = [t[at][:, None] for t in tracks] + [np.full((len(at), 1), 3300.0 * tract), np.full((len(at), 1), 4300.0 * tract)]
+        Fs = [t[at][:, None] for t in tracks] + [np.full((len(at), 1), 3300.0 * tract),
+                                                 np.full((len(at), 1), 4300.0 * tract)]
         H = np.zeros((len(at), f.shape[1]))
         for j, (Fj, A, B) in enumerate(zip(Fs, (1.0, 0.6, 0.35, 0.2, 0.12), (80.0, 110.0, 160.0, 250.0, 300.0))):
-            if Fj.max() < 0.45 * sr: H += A * (Fj ** 2 if j == 0 else B * f) / np.sqrt((Fj ** 2 - f ** 2) ** 2 + (B * f) ** 2)
+            if Fj.max() < 0.45 * sr:
+                H += A * (Fj ** 2 if j == 0 else B * f) / np.sqrt((Fj ** 2 - f ** 2) ** 2 + (B * f) ** 2)
         return H
     return _stft_filter(src, gains, nfft)
 
@@ -278,27 +281,35 @@ def _drum_kit(g, gn, sr) -> dict:
     t_ = lambda sec: np.arange(int(sec * sr)) / sr
     nz = lambda t: gn.standard_normal(len(t))
     kit = {k: [] for k in ("kick", "snare", "hat", "open", "crash", "tom")}
-    f_hi, f_lo, tau_p, tau_a, click = g.uniform(110, 260), g.uniform(38, 62), g.uniform(0.015, 0.06), g.uniform(0.12, 0.35), g.uniform(0.1, 0.5)
-    f_sn, tau_n, hp, tone, clap = g.uniform(160, 260), g.uniform(0.04, 0.12), g.uniform(700, 2000), g.uniform(0.4, 1.0), g.random() < 0.25
+    f_hi, f_lo, tau_p, tau_a, click = (g.uniform(110, 260), g.uniform(38, 62), g.uniform(0.015, 0.06),
+                                       g.uniform(0.12, 0.35), g.uniform(0.1, 0.5))
+    f_sn, tau_n, hp, tone, clap = (g.uniform(160, 260), g.uniform(0.04, 0.12), g.uniform(700, 2000),
+                                   g.uniform(0.4, 1.0), g.random() < 0.25)
     hh, tau_c, tau_o = g.uniform(6500, 9500), g.uniform(0.012, 0.04), g.uniform(0.12, 0.35)
     for _ in range(2):
         t = t_(0.6)
         body = np.sin(2 * np.pi * np.cumsum(f_lo + (f_hi - f_lo) * np.exp(-t / tau_p)) / sr) * np.exp(-t / tau_a)
-        kit["kick"].append((body + click * _butter(nz(t), 1500, sr, "highpass") * np.exp(-t / 0.003)) * np.clip(t / 0.001, 0, 1))
+        kit["kick"].append((body + click * _butter(nz(t), 1500, sr, "highpass") * np.exp(-t / 0.003))
+                           * np.clip(t / 0.001, 0, 1))
         t = t_(0.5)
-        env = sum(np.exp(-(t - d) / 0.006) * (t >= d) for d in (0.0, 0.011, 0.023)) + np.exp(-t / tau_n) if clap else np.exp(-t / tau_n)
-        body = 0.0 if clap else tone * (np.sin(2 * np.pi * f_sn * t) + 0.5 * np.sin(3.2 * np.pi * f_sn * t)) * np.exp(-t / 0.05)
+        env = (sum(np.exp(-(t - d) / 0.006) * (t >= d) for d in (0.0, 0.011, 0.023)) + np.exp(-t / tau_n)
+               if clap else np.exp(-t / tau_n))
+        body = 0.0 if clap else (tone * (np.sin(2 * np.pi * f_sn * t) + 0.5 * np.sin(3.2 * np.pi * f_sn * t))
+                                 * np.exp(-t / 0.05))
         kit["snare"].append(body + 0.4 * _butter(nz(t), hp, sr, "highpass") * env)
         for key, tau, sec in (("hat", tau_c, 0.25), ("open", tau_o, 0.9)):
             t = t_(sec)
-            kit[key].append(_butter(nz(t), min(hh, 0.36 * sr), sr, "highpass", order=4) * np.exp(-t / tau) * np.clip(t / 5e-4, 0, 1))
+            kit[key].append(_butter(nz(t), min(hh, 0.36 * sr), sr, "highpass", order=4) * np.exp(-t / tau)
+                            * np.clip(t / 5e-4, 0, 1))
     t = t_(2.0)
-    kit["crash"].append(_butter(nz(t), min(g.uniform(3000, 5000), 0.3 * sr), sr, "highpass") * np.exp(-t / g.uniform(0.6, 1.2)) * np.clip(t / 0.002, 0, 1))
+    kit["crash"].append(_butter(nz(t), min(g.uniform(3000, 5000), 0.3 * sr), sr, "highpass")
+                        * np.exp(-t / g.uniform(0.6, 1.2)) * np.clip(t / 0.002, 0, 1))
     f_tom = g.uniform(90, 140)
     for r in (1.5, 1.2, 1.0):
         t = t_(0.6)
         f = f_tom * r * (1 + 0.3 * np.exp(-t / 0.03))
-        kit["tom"].append(np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.2) + 0.1 * _butter(nz(t), 800, sr, "highpass") * np.exp(-t / 0.03))
+        kit["tom"].append(np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.2)
+                          + 0.1 * _butter(nz(t), 800, sr, "highpass") * np.exp(-t / 0.03))
     for shots in kit.values():                          # fade every tail out over its last 20 %
         for i, x in enumerate(shots): shots[i] = x * np.minimum(1.0, (len(x) - np.arange(len(x))) / (0.2 * len(x)))
     return kit
@@ -317,7 +328,8 @@ def _groove(p: SongPlan, g, seconds: float) -> dict:
     snare = ({4, 12} if g.random() < 0.75 else {8}) if p.beats_per_bar == 4 else ({4, 8} if g.random() < 0.5 else {8})
     ghost = 0.0 if g.random() < 0.5 else g.uniform(0.04, 0.15)
     hat_every, open_mode = int(g.choice([4, 2, 1], p=[0.15, 0.5, 0.35])), int(g.choice(3, p=[0.5, 0.25, 0.25]))
-    accent, fill_every, fill_beats = g.uniform(0.2, 0.6), int(g.choice([4, 8])) * (g.random() < 0.75), int(g.choice([1, 2]))
+    accent, fill_every, fill_beats = (g.uniform(0.2, 0.6), int(g.choice([4, 8])) * (g.random() < 0.75),
+                                      int(g.choice([1, 2])))
     crash0, hum = g.random() < 0.5, g.uniform(0.0, 0.006)
     hits = {k: [] for k in ("kick", "snare", "hat", "open", "crash", "tom")}
     def hit(k, b, s, v, var=0):
@@ -333,7 +345,8 @@ def _groove(p: SongPlan, g, seconds: float) -> dict:
             if s >= fill_from:
                 x = (s - fill_from) / max(1, S - fill_from)
                 if s == fill_from: hit("kick", b, s, 0.9)
-                if g.random() < 0.8: hit("snare" if g.random() < 0.4 else "tom", b, s, 0.5 + 0.5 * x, int(min(2, 3 * x)))
+                if g.random() < 0.8:
+                    hit("snare" if g.random() < 0.4 else "tom", b, s, 0.5 + 0.5 * x, int(min(2, 3 * x)))
                 continue
             if s in (kick_a if b % 2 == 0 else kick_b): hit("kick", b, s, 1.0 if s == 0 else 0.85)
             if s in snare: hit("snare", b, s, 0.9)
@@ -352,7 +365,8 @@ def _drums(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
     out = np.zeros(n)
     for k, hs in hits.items():
         for v, shot in enumerate(kit[k]):
-            sel = [(int(round(t * sr)), vel) for i, (t, vel, var) in enumerate(hs) if (var if k == "tom" else i % len(kit[k])) == v]
+            sel = [(int(round(t * sr)), vel) for i, (t, vel, var) in enumerate(hs)
+                   if (var if k == "tom" else i % len(kit[k])) == v]
             out += levels[k] * _place(sel, shot, n)
     return out
 
@@ -417,7 +431,8 @@ def _pad(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
     low = int(g.integers(52, 60))
     for _, d in p.chords: prev = _voicing(p, d, low, prev); voices.append(prev)
     V, attack = np.array(voices, dtype=np.float64), g.uniform(0.08, 0.6)
-    gate = _smooth(p.active["other"][np.minimum((ts / p.bar).astype(np.int64), p.n_bars - 1)].astype(np.float64), attack / 2, sr)
+    gate = _smooth(p.active["other"][np.minimum((ts / p.bar).astype(np.int64), p.n_bars - 1)].astype(np.float64),
+                   attack / 2, sr)
     swell = _smooth(0.7 + 0.3 * (1 - np.exp(-(ts - starts[ci]) / attack)), 0.02, sr)
     n_osc, detune, x = int(g.integers(2, 4)), g.uniform(4, 14), np.zeros(n)
     for v in range(V.shape[1]):
@@ -429,7 +444,8 @@ def _pad(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
 # %% ../nbs/01_data.ipynb #a366fd9e
 def _arpeggio(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
     unit, shape = int(g.choice([1, 2], p=[0.4, 0.6])), str(g.choice(["up", "down", "updown", "random"]))
-    low, octaves, decay, legato = int(g.integers(60, 68)), int(g.integers(1, 3)), g.uniform(0.08, 0.35), g.uniform(0.3, 0.9)
+    low, octaves, decay, legato = (int(g.integers(60, 68)), int(g.integers(1, 3)), g.uniform(0.08, 0.35),
+                                   g.uniform(0.3, 0.9))
     notes = []
     for b in range(p.n_bars):
         if b * p.bar > n / sr: break
@@ -439,7 +455,8 @@ def _arpeggio(p: SongPlan, g, n: int, sr: int) -> np.ndarray:
             v = _voicing(p, p.chord_at(t0 + 1e-6), low, None)
             tones = v + [x + 12 for x in v] * (octaves - 1)
             L, c = len(tones), k % (2 * len(tones) - 2)
-            j = {"up": k % L, "down": L - 1 - k % L, "updown": c if c < L else 2 * L - 2 - c, "random": int(g.integers(L))}[shape]
+            j = {"up": k % L, "down": L - 1 - k % L, "updown": c if c < L else 2 * L - 2 - c,
+                 "random": int(g.integers(L))}[shape]
             notes.append((t0, unit * p.beat / 4 * legato, tones[j], g.uniform(0.6, 1.0) * (1.0 if s % 4 == 0 else 0.8)))
     if not notes: return np.zeros(n)
     notes = np.array(notes)
@@ -537,7 +554,8 @@ DEFAULT_MIX_PROBS = dict(mixture=0.6, stem=0.25, submix=0.15)   # full songs, is
 def check_mix_probs(probs: dict | None) -> dict:
     "The crop-kind probabilities (default `DEFAULT_MIX_PROBS`), checked: kinds of `MIX_KINDS`, non-negative, sum 1."
     probs = dict(probs if probs is not None else DEFAULT_MIX_PROBS)
-    if set(probs) - set(MIX_KINDS) or any(not v >= 0 for v in probs.values()) or not math.isclose(sum(probs.values()), 1.0, abs_tol=1e-6):
+    if (set(probs) - set(MIX_KINDS) or any(not v >= 0 for v in probs.values())
+            or not math.isclose(sum(probs.values()), 1.0, abs_tol=1e-6)):
         raise ValueError(f"mix_probs must give non-negative probabilities of {MIX_KINDS} summing to 1, got {probs}")
     return probs
 
@@ -552,16 +570,22 @@ class StemCrops(torch.utils.data.Dataset):
         self.mix_probs = probs = check_mix_probs(mix_probs)
         for name, v in dict(crop_samples=crop_samples, sample_rate=sample_rate, length=length, cache_songs=cache_songs,
                             crops_per_song=crops_per_song, pool_songs=pool_songs, max_tries=max_tries).items():
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name} must be a positive int, got {v!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0: raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         if not silence_rms >= 0: raise ValueError(f"silence_rms must be >= 0, got {silence_rms!r}")
         if not song_seconds > 0: raise ValueError(f"song_seconds must be > 0, got {song_seconds!r}")
         self.song_samples = int(round(song_seconds * sample_rate))
         if crop_samples > self.song_samples:
-            raise ValueError(f"crop_samples ({crop_samples}) is longer than a song ({song_seconds} s × {sample_rate} Hz = {self.song_samples} samples)")
-        self.split, self.crop_samples, self.sample_rate, self.song_seconds = split, int(crop_samples), int(sample_rate), float(song_seconds)
-        self.length, self.seed, self.silence_rms, self.cache_songs = int(length), int(seed), float(silence_rms), int(cache_songs)
-        self.crops_per_song, self.pool_songs, self.max_tries, self.return_meta = int(crops_per_song), int(pool_songs), int(max_tries), return_meta
+            raise ValueError(f"crop_samples ({crop_samples}) is longer than a song "
+                             f"({song_seconds} s × {sample_rate} Hz = {self.song_samples} samples)")
+        self.split, self.crop_samples, self.sample_rate, self.song_seconds = (
+            split, int(crop_samples), int(sample_rate), float(song_seconds))
+        self.length, self.seed, self.silence_rms, self.cache_songs = (
+            int(length), int(seed), float(silence_rms), int(cache_songs))
+        self.crops_per_song, self.pool_songs, self.max_tries, self.return_meta = (
+            int(crops_per_song), int(pool_songs), int(max_tries), return_meta)
         self.kinds = [k for k in MIX_KINDS if probs.get(k, 0) > 0]
         self.kind_p = np.array([probs[k] for k in self.kinds]) / sum(probs[k] for k in self.kinds)
 
@@ -585,7 +609,9 @@ def _crop(self: StemCrops, g: np.random.Generator, kind: str, song_seed: int):
     loud = [i for i in range(len(STEMS)) if crop[i].pow(2).mean().sqrt() >= self.silence_rms]
     if kind == "mixture": use = [0, 1, 2, 3]
     elif kind == "stem": use = [int(g.choice(loud))] if loud else []
-    else: use = sorted(int(i) for i in g.choice(loud, size=min(len(loud), int(g.integers(2, 4))), replace=False)) if len(loud) >= 2 else []
+    else:
+        use = (sorted(int(i) for i in g.choice(loud, size=min(len(loud), int(g.integers(2, 4))), replace=False))
+               if len(loud) >= 2 else [])
     if not use: return None, start, use
     audio = crop[use[0]].clone()
     for i in use[1:]: audio = audio + crop[i]

@@ -83,7 +83,8 @@ HOMOGENEITY_KEYS = ("encoder", "decoder_snr", "snr_truth", "si_sdr_truth", "mel_
 
 # %% ../nbs/05_evaluate.ipynb #df6b39ad
 @torch.no_grad()
-def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
+def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1,
+                seed: int = 0) -> dict[str, torch.Tensor]:
     """Per gain and item `[G, B]`: encoder error, decoder SNR (decode vs decode), SNR / SI-SDR against the truth, and
     the mel / MR-STFT gaps (distance of Dec(a·z) to a·x minus distance of Dec(z) to x)."""
     audio, out, sr = torch.as_tensor(audio).float(), {k: [] for k in HOMOGENEITY_KEYS}, model.config.sample_rate
@@ -105,9 +106,11 @@ def homogeneity(model, audio: torch.Tensor, gains=PAPER_GAINS, steps: int = 1, s
 @torch.no_grad()
 def additivity(model, sources: torch.Tensor, steps: int = 1, seed: int = 0) -> dict[str, torch.Tensor]:
     """Per item `[B]`: encoder error, decoder MR-STFT distance (decode vs decode), SNR / SI-SDR / mel distance against
-    the true sum, and the mel / MR-STFT gaps (distance of Dec(Σ Enc xᵢ) to Σ xᵢ minus that of Dec(Enc Σ xᵢ))."""
+    the true sum, and the mel / MR-STFT gaps (distance of Dec(Σ Enc xᵢ) to Σ xᵢ minus that of
+    Dec(Enc Σ xᵢ))."""
     sources = torch.as_tensor(sources).float()
-    if sources.ndim != 3: raise ValueError(f"sources must be [batch, sources, samples], got shape {tuple(sources.shape)}")
+    if sources.ndim != 3:
+        raise ValueError(f"sources must be [batch, sources, samples], got shape {tuple(sources.shape)}")
     B, K, length = sources.shape
     mix, sr = sources.sum(1), model.config.sample_rate
     z_sum = model.encode(sources.flatten(0, 1)).unflatten(0, (B, K)).sum(1)
@@ -115,8 +118,9 @@ def additivity(model, sources: torch.Tensor, steps: int = 1, seed: int = 0) -> d
     y_sum = model.decode(z_sum, length, steps=steps, seed=seed).to(mix.device)
     y_mix = model.decode(z_mix, length, steps=steps, seed=seed).to(mix.device)
     (mel_sum, mr_sum), (mel_mix, mr_mix) = _distances(y_sum, mix, sr), _distances(y_mix, mix, sr)
-    return dict(encoder=relative_error(z_sum - z_mix, z_mix).cpu(), decoder_mr_stft=mr_stft_distance(y_sum, y_mix).cpu(),
-                snr_truth=snr(y_sum, mix).cpu(), si_sdr_truth=si_sdr(y_sum, mix).cpu(), mel_truth=mel_sum.cpu(),
+    return dict(encoder=relative_error(z_sum - z_mix, z_mix).cpu(),
+                decoder_mr_stft=mr_stft_distance(y_sum, y_mix).cpu(), snr_truth=snr(y_sum, mix).cpu(),
+                si_sdr_truth=si_sdr(y_sum, mix).cpu(), mel_truth=mel_sum.cpu(),
                 mel_gap_truth=(mel_sum - mel_mix).cpu(), mr_stft_gap_truth=(mr_sum - mr_mix).cpu())
 
 # %% ../nbs/05_evaluate.ipynb #74006af1
@@ -130,7 +134,8 @@ def _lists(d: dict) -> dict: return {k: v.tolist() for k, v in d.items()}
 def score_reconstruction(model, mix: torch.Tensor, steps: int, seed: int) -> dict:
     T, sr = mix.shape[-1], model.config.sample_rate
     y = model.decode(model.encode(mix), T, steps=steps, seed=seed).cpu()
-    return _lists(dict(si_sdr=si_sdr(y, mix), snr=snr(y, mix), mr_stft=mr_stft_distance(y, mix), mel=mel_distance(y, mix, sr)))
+    return _lists(dict(si_sdr=si_sdr(y, mix), snr=snr(y, mix), mr_stft=mr_stft_distance(y, mix),
+                       mel=mel_distance(y, mix, sr)))
 
 # %% ../nbs/05_evaluate.ipynb #c0889205
 @torch.no_grad()
@@ -175,7 +180,8 @@ def _mean(values) -> float:
 def _stack_songs(songs: list[Song]) -> tuple[torch.Tensor, list[str]]:
     names = list(songs[0].stems)
     if len(names) < 2:      # one stem: the "mixture minus the stem" is silence and every score is meaningless
-        raise StemFolderError(f"{songs[0].name}: {len(names)} stem ({names}); separation and additivity need at least 2 stems per track")
+        raise StemFolderError(f"{songs[0].name}: {len(names)} stem ({names}); "
+                              "separation and additivity need at least 2 stems per track")
     for s in songs:
         if list(s.stems) != names: raise StemFolderError(f"{s.name}: stems {list(s.stems)} differ from {names}")
     return torch.stack([torch.stack([s.stems[k] for k in names]) for s in songs]), names
@@ -199,7 +205,8 @@ def _load_model(checkpoint_path, device, weights: str, preset: str | None, sampl
     if preset is not None and c.name != preset:
         raise CheckpointError(f"{checkpoint_path}: a {c.name!r} checkpoint, but preset {preset!r} was asked for")
     if sample_rate is not None and c.sample_rate != sample_rate:
-        raise CheckpointError(f"{checkpoint_path}: the model runs at {c.sample_rate} Hz, but {sample_rate} Hz was asked for")
+        raise CheckpointError(f"{checkpoint_path}: the model runs at {c.sample_rate} Hz, "
+                              f"but {sample_rate} Hz was asked for")
     meta = dict(checkpoint=str(checkpoint_path), step=payload.get("step"), weights=weights, preset=c.name,
                 method=(payload.get("train_config") or {}).get("method"), sample_rate=c.sample_rate)
     return model, meta
@@ -224,7 +231,8 @@ def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds
         for s in steps:
             for k, v in score_composition(model, st, s, seed).items(): add(("composition", s, k), v)
             est = oracle_estimates(model, st, s, seed)
-            for variant, e in ((f"oracle {s}-step", est), (f"mixture-consistent {s}-step", mixture_consistent(est, mix, sr))):
+            for variant, e in ((f"oracle {s}-step", est),
+                               (f"mixture-consistent {s}-step", mixture_consistent(est, mix, sr))):
                 for k, v in score_separation(e, st, sr, window_seconds).items(): add(("separation", variant, k), v)
             bar.update()
         for k, v in score_separation(mix[:, None].expand_as(st), st, sr, window_seconds).items():
@@ -244,12 +252,14 @@ ADDITIVITY_ROWS = dict(encoder="encoder_additivity", decoder_mr_stft="decoder_ad
 def _separation_table(raw: dict, variant: str, stems: list[str]) -> dict:
     sdr, sis = np.array(raw[("separation", variant, "sdr")]), np.array(raw[("separation", variant, "si_sdr")])
     table = {k: dict(sdr=float(nanmedian(sdr[:, i], axis=0)), si_sdr=_mean(sis[:, i])) for i, k in enumerate(stems)}
-    table["mean"] = dict(sdr=_mean([t["sdr"] for t in table.values()]), si_sdr=_mean([t["si_sdr"] for t in table.values()]))
+    table["mean"] = dict(sdr=_mean([t["sdr"] for t in table.values()]),
+                         si_sdr=_mean([t["si_sdr"] for t in table.values()]))
     return table
 
 # %% ../nbs/05_evaluate.ipynb #f0c2546d
 def _aggregate(raw: dict, stems: list[str], steps, gains, curve_gains, K: int) -> dict:
-    t1 = {"reconstruction": {f"{s}-step": {k: _mean(raw[("reconstruction", s, k)]) for k in ("si_sdr", "snr", "mr_stft", "mel")}
+    t1 = {"reconstruction": {f"{s}-step": {k: _mean(raw[("reconstruction", s, k)])
+                                           for k in ("si_sdr", "snr", "mr_stft", "mel")}
                              for s in steps}}
     for k, row in HOMOGENEITY_ROWS.items():
         t1[row] = {str(a): _mean(raw[("homogeneity", k, a)]) for a in gains}
@@ -258,10 +268,12 @@ def _aggregate(raw: dict, stems: list[str], steps, gains, curve_gains, K: int) -
         t1[row] = {f"{n} stems": _mean(raw[("additivity", k, n)]) for n in sorted({min(2, K), min(4, K)})}
     curves = {"gain": {"gain": list(curve_gains), **{row: [_mean(raw[("homogeneity", k, a)]) for a in curve_gains]
                                                       for k, row in HOMOGENEITY_ROWS.items()}},
-              "sources": {"sources": list(range(1, K + 1)), **{row: [_mean(raw[("additivity", k, n)]) for n in range(1, K + 1)]
-                                                               for k, row in ADDITIVITY_ROWS.items()}}}
+              "sources": {"sources": list(range(1, K + 1)),
+                          **{row: [_mean(raw[("additivity", k, n)]) for n in range(1, K + 1)]
+                             for k, row in ADDITIVITY_ROWS.items()}}}
     variants = sorted({key[1] for key in raw if key[0] == "separation"}, key=lambda v: (v == "mixture as estimate", v))
-    t2 = {"composition": {f"{s}-step": {k: _mean(raw[("composition", s, k)]) for k in ("si_sdr", "snr")} for s in steps},
+    t2 = {"composition": {f"{s}-step": {k: _mean(raw[("composition", s, k)]) for k in ("si_sdr", "snr")}
+                          for s in steps},
           "separation": {v: _separation_table(raw, v, stems) for v in variants}}
     return dict(table1=t1, curves=curves, table2=t2)
 
@@ -274,7 +286,8 @@ def _compare(separation: dict, first_step: int) -> dict:
     best, base = separation[ranked[0]]["mean"], separation[baseline]["mean"]
     return dict(baseline=baseline, best=ranked[0], ranking=ranked,
                 sdr_gain_db=best["sdr"] - base["sdr"], si_sdr_gain_db=best["si_sdr"] - base["si_sdr"],
-                multi_step_sdr_gain_db={v: separation[v]["mean"]["sdr"] - separation[v.rsplit(" ", 1)[0] + " " + first]["mean"]["sdr"]
+                multi_step_sdr_gain_db={v: separation[v]["mean"]["sdr"]
+                                           - separation[v.rsplit(" ", 1)[0] + " " + first]["mean"]["sdr"]
                                         for v in ranked if not v.endswith(" " + first)})
 
 # %% ../nbs/05_evaluate.ipynb #efa4b65c
@@ -294,12 +307,14 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     stems, names = _stack_songs(song_list)
     gains_all = sorted({float(a) for a in (*gains, *curve_gains)})
     chunks = math.ceil(len(song_list) / batch_size)
-    with tqdm(total=chunks * (3 + len(steps)), desc=f"evaluate {Path(checkpoint_path).name}", disable=not progress) as bar:
+    with tqdm(total=chunks * (3 + len(steps)), desc=f"evaluate {Path(checkpoint_path).name}",
+              disable=not progress) as bar:
         raw = _collect(model, stems, seed, steps, gains_all, window_seconds, batch_size, bar)
     out = _aggregate(raw, names, steps, [float(a) for a in gains], [float(a) for a in curve_gains], len(names))
     out["beyond"] = _compare(out["table2"]["separation"], steps[0])
     out["per_song"] = {"songs": [s.name for s in song_list], "stems": names,
-                       **{f"{v} {k}": raw[("separation", v, k)] for v in out["table2"]["separation"] for k in ("sdr", "si_sdr")}}
+                       **{f"{v} {k}": raw[("separation", v, k)]
+                          for v in out["table2"]["separation"] for k in ("sdr", "si_sdr")}}
     meta.update(data="embedded" if data is None else str(data), songs=len(song_list), seconds=seconds, seed=seed,
                 steps=list(steps), window_seconds=window_seconds, linearity_steps=1,
                 aggregation="mean over songs; museval SDR: median over windows, then median over songs",
@@ -327,9 +342,11 @@ def results_markdown(results: dict) -> str:
     head = " | ".join(f"{k} SDR | {k} SI-SDR" for k in [*stems, "mean"])
     lines += ["", f"| separation | {head} |", "|---" * (1 + 2 * (len(stems) + 1)) + "|"]
     for v, table in t2["separation"].items():
-        lines.append(f"| {v} | " + " | ".join(f"{_fmt(table[k]['sdr'])} | {_fmt(table[k]['si_sdr'])}" for k in [*stems, "mean"]) + " |")
-    lines += ["", f"Best separation: **{b['best']}**, {_fmt(b['sdr_gain_db'])} dB SDR and {_fmt(b['si_sdr_gain_db'])} dB "
-              f"SI-SDR over {b['baseline']} (SDR: museval v4, median over {m['window_seconds']} s windows and songs).", ""]
+        lines.append(f"| {v} | " + " | ".join(f"{_fmt(table[k]['sdr'])} | {_fmt(table[k]['si_sdr'])}"
+                                               for k in [*stems, "mean"]) + " |")
+    lines += ["", f"Best separation: **{b['best']}**, {_fmt(b['sdr_gain_db'])} dB SDR and "
+              f"{_fmt(b['si_sdr_gain_db'])} dB SI-SDR over {b['baseline']} (SDR: museval v4, median over "
+              f"{m['window_seconds']} s windows and songs).", ""]
     return "\n".join(lines)
 
 # %% ../nbs/05_evaluate.ipynb #f8da7918
@@ -359,17 +376,20 @@ def check_writable(folder) -> Path:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder): pass
-    except OSError as e: raise SystemExit(f"lincae-eval: cannot write results to {folder} ({e.strerror or e})") from None
+    except OSError as e:
+        raise SystemExit(f"lincae-eval: cannot write results to {folder} ({e.strerror or e})") from None
     return folder
 
 # %% ../nbs/05_evaluate.ipynb #ca595e1a
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="lincae-eval", description="Score a lincae checkpoint (reconstruction, linearity, separation).")
+    p = argparse.ArgumentParser(prog="lincae-eval",
+                                description="Score a lincae checkpoint (reconstruction, linearity, separation).")
     p.add_argument("--ckpt", required=True, help="checkpoint file (e.g. runs/train/last.ckpt)")
     p.add_argument("--data", default=None, help="stem folder / MUSDB18-HQ root (default: embedded held-out songs)")
     p.add_argument("--out", required=True, help="folder for results.json and results.md")
     p.add_argument("--seconds", type=float, default=3.0)
-    p.add_argument("--songs", type=positive_int, default=None, help="number of songs (default: 8 embedded / all tracks)")
+    p.add_argument("--songs", type=positive_int, default=None,
+                   help="number of songs (default: 8 embedded / all tracks)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", default="1,4", help="decode steps to score, comma-separated")
     p.add_argument("--split", default="auto")
@@ -385,11 +405,14 @@ def main(argv=None) -> None:
     songs = a.songs if a.songs is not None else (8 if a.data is None else None)
     try:
         steps = [int(s) for s in a.steps.split(",") if s.strip()]
-        results = evaluate(a.ckpt, a.data, a.seconds, a.seed, songs, steps, split=a.split, device=a.device, weights=a.weights)
+        results = evaluate(a.ckpt, a.data, a.seconds, a.seed, songs, steps, split=a.split, device=a.device,
+                           weights=a.weights)
     except (CheckpointError, StemFolderError, ValueError, OSError) as e:
         raise SystemExit(f"lincae-eval: {e}") from None
     print(results_markdown(results))      # first: a failed write must not throw the finished evaluation away
     try: out = write_results(results, a.out)
-    except OSError as e: raise SystemExit(f"lincae-eval: the results are printed above, but writing them to {a.out} failed ({e})") from None
+    except OSError as e:
+        raise SystemExit(f"lincae-eval: the results are printed above, but writing them to {a.out} "
+                         f"failed ({e})") from None
     print(f"wrote {out / 'results.json'} and {out / 'results.md'}")
     # nothing returned: the console script exits with main's return value, and None is status 0

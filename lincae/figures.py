@@ -24,7 +24,8 @@ def load_results(folders: dict) -> dict:
     out = {}
     for method, folder in folders.items():
         path = Path(folder) / "results.json"
-        if not path.is_file(): raise FileNotFoundError(f"{path}: no results for {method!r} (run nbs/05_evaluate or nbs/05a_compare first)")
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no results for {method!r} (run nbs/05_evaluate or nbs/05a_compare first)")
         try: out[method] = json.loads(path.read_text())
         except json.JSONDecodeError as e: raise ValueError(f"{path}: not valid JSON ({e})") from e
     return out
@@ -42,11 +43,14 @@ from .evaluate import HOMOGENEITY_ROWS as HOM, ADDITIVITY_ROWS as ADD   # the re
 HOMOGENEITY_PANELS = [(HOM["encoder"], "relative error (lower is better)", "encoder: Enc(a·x) vs a·Enc(x)"),
                       (HOM["decoder_snr"], "SNR (dB)", "decoder: Dec(a·z) vs a·Dec(z)"),
                       (HOM["snr_truth"], "SNR (dB)", "decoder vs truth: Dec(a·Enc x) vs a·x"),
-                      (HOM["mel_gap_truth"], "mel gap (0 is perfect)", "phase-blind: mel(Dec(a·z), a·x) − mel(Dec z, x)")]
+                      (HOM["mel_gap_truth"], "mel gap (0 is perfect)",
+                       "phase-blind: mel(Dec(a·z), a·x) − mel(Dec z, x)")]
 ADDITIVITY_PANELS = [(ADD["encoder"], "relative error (lower is better)", "encoder: ΣEnc(xᵢ) vs Enc(Σxᵢ)"),
-                     (ADD["decoder_mr_stft"], "MR-STFT distance (lower is better)", "decoder: Dec(ΣEnc xᵢ) vs Dec(Enc Σxᵢ)"),
+                     (ADD["decoder_mr_stft"], "MR-STFT distance (lower is better)",
+                      "decoder: Dec(ΣEnc xᵢ) vs Dec(Enc Σxᵢ)"),
                      (ADD["si_sdr_truth"], "SI-SDR (dB)", "decoder vs truth: Dec(ΣEnc xᵢ) vs Σxᵢ"),
-                     (ADD["mel_gap_truth"], "mel gap (0 is perfect)", "phase-blind: mel(Dec ΣEnc xᵢ, Σxᵢ) − mel(Dec Enc Σxᵢ, Σxᵢ)")]
+                     (ADD["mel_gap_truth"], "mel gap (0 is perfect)",
+                      "phase-blind: mel(Dec ΣEnc xᵢ, Σxᵢ) − mel(Dec Enc Σxᵢ, Σxᵢ)")]
 
 # %% ../nbs/06_figures.ipynb #e47c96f7
 def plot_curves(results: dict, curve: str, panels: list, xlabel: str, title: str):
@@ -118,10 +122,12 @@ def plot_training(logs: dict):
         line, = axes[0].semilogy(steps, loss, alpha=0.25)
         k = max(1, len(loss) // 20)
         if len(loss) > k:
-            axes[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), color=line.get_color(), label=f"{label} (mean of {k})")
+            axes[0].semilogy(steps[k - 1:], np.convolve(loss, np.ones(k) / k, "valid"), color=line.get_color(),
+                             label=f"{label} (mean of {k})")
         axes[1].semilogy(steps, [r["grad_norm"] for r in train_recs], label=label, alpha=0.7)
         if gains:
-            axes[2].fill_between(steps, [r.get("gain_lo", 1) for r in train_recs], [r.get("gain_hi", 1) for r in train_recs], alpha=0.3, label=label)
+            axes[2].fill_between(steps, [r.get("gain_lo", 1) for r in train_recs],
+                                 [r.get("gain_hi", 1) for r in train_recs], alpha=0.3, label=label)
         vs = [r["step"] for r in val_recs]
         axes[-1].plot(vs, [r["val_mel"] for r in val_recs], "o-", ms=3, label=f"{label}: mel")
         axes[-1].plot(vs, [r["val_mr_stft"] for r in val_recs], "s--", ms=3, label=f"{label}: MR-STFT")

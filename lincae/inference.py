@@ -14,7 +14,8 @@ import torchaudio.functional as AF
 from tqdm.auto import tqdm
 from .runtime import pick_device
 from .audio import to_mono
-from .model import CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma, check_steps, make_generator, positional_noise
+from .model import (CAE, CAEConfig, CheckpointError, read_checkpoint, save_checkpoint, karras_sigma, check_steps,
+                          make_generator, positional_noise, stored_config)
 
 # %% auto #0
 __all__ = ['PCM_SCALE', 'InputError', 'as_float_audio', 'to_batch', 'check_values', 'resample_to', 'plan_chunks',
@@ -30,7 +31,8 @@ PCM_SCALE = {torch.int16: 2.0 ** 15, torch.int32: 2.0 ** 31}
 def as_float_audio(audio) -> torch.Tensor:
     "A float32 tensor from a tensor/array of floats or int16/int32 PCM (scaled to [−1, 1))."
     if isinstance(audio, np.ndarray): audio = torch.from_numpy(np.ascontiguousarray(audio))
-    if not isinstance(audio, torch.Tensor): raise InputError(f"audio must be a torch tensor or numpy array, got {type(audio).__name__}")
+    if not isinstance(audio, torch.Tensor):
+        raise InputError(f"audio must be a torch tensor or numpy array, got {type(audio).__name__}")
     if audio.dtype in PCM_SCALE: return audio.float() / PCM_SCALE[audio.dtype]
     if not audio.is_floating_point() or audio.is_complex():
         raise InputError(f"audio of dtype {audio.dtype} is not supported: pass floats in [-1, 1] or int16/int32 PCM")
@@ -42,7 +44,8 @@ def to_batch(audio: torch.Tensor, batched: bool = False) -> torch.Tensor:
     ndim, shape = audio.ndim, tuple(audio.shape)
     expected = "[batch, samples] or [batch, channels, samples]" if batched else "[samples] or [channels, samples]"
     if (batched and ndim not in (2, 3)) or (not batched and ndim not in (1, 2)):
-        raise InputError(f"audio must be {expected}, got shape {shape}" + ("" if batched else " (batched=True for batches)"))
+        raise InputError(f"audio must be {expected}, got shape {shape}"
+                         + ("" if batched else " (batched=True for batches)"))
     if ndim == (3 if batched else 2):
         if shape[-2] > shape[-1]:
             raise InputError(f"audio of shape {shape} has more channels than samples: pass [channels, samples] "
@@ -54,12 +57,14 @@ def to_batch(audio: torch.Tensor, batched: bool = False) -> torch.Tensor:
 
 # %% ../nbs/08_inference.ipynb #2d6cc908
 def check_values(audio: torch.Tensor, what: str = "audio", peak_warning: bool = True) -> torch.Tensor:
-    "Raise on NaN/Inf; warn when audio peaks beyond ±1 (latents pass `peak_warning=False`: their range says nothing of clipping)."
+    ("Raise on NaN/Inf; warn when audio peaks beyond ±1 (latents pass `peak_warning=False`: their range says nothing "
+     "of clipping).")
     finite = torch.isfinite(audio)
     if not finite.all(): raise InputError(f"{what} holds {int((~finite).sum())} NaN/Inf values")
     peak = float(audio.abs().max())
-    if peak_warning and peak > 1: warnings.warn(f"{what} peaks at {peak:.3g}, beyond ±1: the model was trained on audio in [-1, 1] "
-                               "and its output is clamped there; consider normalising", stacklevel=3)
+    if peak_warning and peak > 1:
+        warnings.warn(f"{what} peaks at {peak:.3g}, beyond ±1: the model was trained on audio in [-1, 1] "
+                      "and its output is clamped there; consider normalising", stacklevel=3)
     return audio
 
 # %% ../nbs/08_inference.ipynb #eafce4fc
@@ -84,7 +89,8 @@ def plan_chunks(frames: int, core: int, context: int, cover: int | None = None) 
     return [(max(0, s - context), frames if e == frames else min(frames, e + context), s, e) for s, e in cores]
 
 # %% ../nbs/08_inference.ipynb #3894a79c
-def crossfade_weights(start: int, stop: int, core_start: int, core_stop: int, fade: int, first: bool, last: bool) -> torch.Tensor:
+def crossfade_weights(start: int, stop: int, core_start: int, core_stop: int, fade: int, first: bool,
+                      last: bool) -> torch.Tensor:
     "Weights over `[start, stop)`: 1 inside the core, raised-cosine ramps of `fade` centred on the core's inner ends."
     pos = torch.arange(start, stop, dtype=torch.float64) + 0.5
     ramp = lambda t: 0.5 - 0.5 * torch.cos(math.pi * t.clamp(0, 1))
@@ -111,11 +117,14 @@ class Autoencoder:
     "A `CAE` for inference on audio of any length: `encode(audio, sample_rate)`, `decode(latents, length)`."
     def __init__(self, model: CAE, latent_scale: float = 1.0, chunk_seconds: float = 10.0, overlap_seconds: float = 1.0,
                  batch_size: int | None = None, progress: bool = False, path=None):
-        if not is_positive_number(latent_scale): raise ValueError(f"latent_scale must be a positive finite number, got {latent_scale!r}")
-        if not 0 < overlap_seconds <= chunk_seconds: raise ValueError(f"need 0 < overlap_seconds ≤ chunk_seconds, got {overlap_seconds}, {chunk_seconds}")
+        if not is_positive_number(latent_scale):
+            raise ValueError(f"latent_scale must be a positive finite number, got {latent_scale!r}")
+        if not 0 < overlap_seconds <= chunk_seconds:
+            raise ValueError(f"need 0 < overlap_seconds ≤ chunk_seconds, got {overlap_seconds}, {chunk_seconds}")
         if batch_size is not None and batch_size < 1: raise ValueError(f"batch_size must be ≥ 1, got {batch_size}")
         self.model, self.latent_scale, self.path = model.eval(), float(latent_scale), path
-        self.chunk_seconds, self.overlap_seconds, self.batch_size, self.progress = chunk_seconds, overlap_seconds, batch_size, progress
+        self.chunk_seconds, self.overlap_seconds, self.batch_size, self.progress = (
+            chunk_seconds, overlap_seconds, batch_size, progress)
 
     config = property(lambda self: self.model.config)
     device = property(lambda self: self.model.device)
@@ -124,8 +133,10 @@ class Autoencoder:
     latent_channels = property(lambda self: self.config.latent_channels)
     def latent_frames(self, length: int) -> int: return self.model.latent_frames(length)
     def __repr__(self):
-        return (f"Autoencoder({self.config.name}, {self.sample_rate} Hz, {self.latent_channels}×{self.config.latent_rate:.2f} Hz latents, "
-                f"scale {self.latent_scale:.4g}, device {self.device}, chunks {self.chunk_seconds}+{self.overlap_seconds} s ×{self.batch_size or 'auto'})")
+        return (f"Autoencoder({self.config.name}, {self.sample_rate} Hz, "
+                f"{self.latent_channels}×{self.config.latent_rate:.2f} Hz latents, scale {self.latent_scale:.4g}, "
+                f"device {self.device}, chunks {self.chunk_seconds}+{self.overlap_seconds} s "
+                f"×{self.batch_size or 'auto'})")
 
     @property
     def chunk_frames(self) -> tuple[int, int]:
@@ -142,7 +153,8 @@ def load(cls: Autoencoder, path, device="auto", weights: str = "auto", **options
     model = CAE.from_payload(payload, path, weights).to(pick_device(device))     # one read: the scale is in it too
     scale = payload.get("latent_scale", None)
     if scale is not None and not is_positive_number(scale):
-        raise CheckpointError(f"{path}: its latent_scale {scale!r} is not a positive number; refit it with fit_latent_scale")
+        raise CheckpointError(f"{path}: its latent_scale {scale!r} is not a positive number; "
+                              "refit it with fit_latent_scale")
     return cls(model, latent_scale=1.0 if scale is None else float(scale), path=Path(path), **options)
 
 # %% ../nbs/08_inference.ipynb #526f7b01
@@ -153,8 +165,8 @@ def from_released(cls: Autoencoder, folder, device="auto", **options) -> Autoenc
     from lincae.released import load_released, ReleasedAutoencoder     # here: the module is optional for the rest
     model, factor = load_released(folder)
     # the authors MULTIPLY latents by their factor (15 / 33 / 40); our latent_scale DIVIDES: the same latents
-    return (ReleasedAutoencoder if cls is Autoencoder else cls)(model.to(pick_device(device)), latent_scale=1.0 / factor,
-                                                              path=Path(folder), **options)
+    return (ReleasedAutoencoder if cls is Autoencoder else cls)(model.to(pick_device(device)),
+                                                              latent_scale=1.0 / factor, path=Path(folder), **options)
 
 # %% ../nbs/08_inference.ipynb #074d40f1
 @patch
@@ -170,7 +182,8 @@ def _batches(self: Autoencoder, jobs: list, desc: str):
 @patch
 def _prepare(self: Autoencoder, audio, sample_rate: int, batched: bool) -> torch.Tensor:
     audio = to_batch(as_float_audio(audio), batched)
-    return check_values(resample_to(check_values(audio, peak_warning=False), sample_rate, self.sample_rate))   # one peak warning
+    # one peak warning
+    return check_values(resample_to(check_values(audio, peak_warning=False), sample_rate, self.sample_rate))
 
 # %% ../nbs/08_inference.ipynb #e9122cda
 @patch
@@ -206,11 +219,13 @@ def encode(self: Autoencoder, audio, sample_rate: int, batched: bool = False) ->
 def _check_latents(self: Autoencoder, latents, batched: bool) -> torch.Tensor:
     if isinstance(latents, np.ndarray): latents = torch.from_numpy(np.ascontiguousarray(latents))
     if not isinstance(latents, torch.Tensor) or not latents.is_floating_point():
-        raise InputError(f"latents must be a floating-point tensor, got {getattr(latents, 'dtype', type(latents).__name__)}")
+        raise InputError("latents must be a floating-point tensor, "
+                         f"got {getattr(latents, 'dtype', type(latents).__name__)}")
     want = 3 if batched else 2
     if latents.ndim != want or latents.shape[-2] != self.latent_channels:
-        raise InputError(f"latents must be [{'batch, ' if batched else ''}{self.latent_channels}, frames] for this model, "
-                         f"got shape {tuple(latents.shape)}" + ("" if batched else " (batched=True for batches)"))
+        raise InputError(f"latents must be [{'batch, ' if batched else ''}{self.latent_channels}, frames] "
+                         f"for this model, got shape {tuple(latents.shape)}"
+                         + ("" if batched else " (batched=True for batches)"))
     if latents.shape[-1] == 0: raise InputError("latents are empty (0 frames)")
     return check_values(latents.float(), "latents", peak_warning=False)
 
@@ -222,8 +237,8 @@ def _decode_window(self: Autoencoder, z: torch.Tensor, jobs: list, steps: int, s
     c, fe = self.config, self.model.frontend
     zb = torch.stack([z[j["item"], :, j["window"][0]:j["window"][1]] for j in jobs]).to(self.device)
     d = c.time_downsampling
-    noise = lambda step: torch.stack([positional_noise(seed, j["item"], step, j["window"][0] * d, j["window"][1] * d, c.bins)
-                                      for j in jobs]).to(self.device)
+    noise = lambda step: torch.stack([positional_noise(seed, j["item"], step, j["window"][0] * d, j["window"][1] * d,
+                                                       c.bins) for j in jobs]).to(self.device)
     wave = fe.to_wave(self.model.decode_rep(zb, steps, noise=noise).float())
     return fe.trim(wave, jobs[0]["size"]).cpu()
 
@@ -235,15 +250,18 @@ def _decode_inputs(self: Autoencoder, latents, length: int, steps, seed, batched
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
         raise InputError(f"length must be a positive int, got {length!r}")
     if z.shape[-1] < self.latent_frames(length):
-        raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples (they need {self.latent_frames(length)} frames)")
+        raise InputError(f"{z.shape[-1]} latent frames cannot hold {length} samples "
+                         f"(they need {self.latent_frames(length)} frames)")
     try: check_steps(steps); make_generator(seed)           # steps an integer ≥ 1, seed None or an integer ≥ 0
     except ValueError as e: raise InputError(str(e)) from None
     return (z if batched else z[None]) * self.latent_scale
 
 # %% ../nbs/08_inference.ipynb #c5330947
 @patch
-def decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int | None = None, batched: bool = False) -> torch.Tensor:
-    "Latents (as `encode` returns them) → audio of exactly `length` samples at `sample_rate`, `[length]` or `[batch, length]`."
+def decode(self: Autoencoder, latents, length: int, steps: int = 1, seed: int | None = None,
+           batched: bool = False) -> torch.Tensor:
+    ("Latents (as `encode` returns them) → audio of exactly `length` samples at `sample_rate`, `[length]` or "
+     "`[batch, length]`.")
     z = self._decode_inputs(latents, length, steps, seed, batched)
     frames, hop = self.latent_frames(length), self.latent_hop
     if seed is None: seed = int(torch.randint(0, 2 ** 62, (1,)))
@@ -270,13 +288,15 @@ def fit_latent_scale(ae: Autoencoder, audio=None, sample_rate: int | None = None
     if audio is None:
         from lincae.data import synth_song, song_seeds
         seeds = song_seeds("train")
-        audio, sample_rate = [synth_song(seeds[first_seed + i], seconds, ae.sample_rate)["mixture"] for i in range(songs)], ae.sample_rate
+        audio, sample_rate = [synth_song(seeds[first_seed + i], seconds, ae.sample_rate)["mixture"]
+                              for i in range(songs)], ae.sample_rate
     elif sample_rate is None: raise InputError("fit_latent_scale: give the sample_rate of the audio")
     clips = audio if isinstance(audio, (list, tuple)) else [audio]
     if not clips: raise InputError("fit_latent_scale: no audio given")
     z = torch.cat([ae._encode_raw(ae._prepare(x, sample_rate, False))[0].flatten() for x in clips]).double()
     scale = float(z.std())
-    if not scale > 0 or not math.isfinite(scale): raise ValueError(f"latent standard deviation is {scale}: cannot scale by it")
+    if not scale > 0 or not math.isfinite(scale):
+        raise ValueError(f"latent standard deviation is {scale}: cannot scale by it")
     ae.latent_scale = scale
     return scale
 
@@ -288,6 +308,6 @@ def save_latent_scale(self: Autoencoder, path=None) -> Path:
     if self.path is None and path == Path(""): raise ValueError("no checkpoint path: give one")
     if path.suffix == "" or not path.exists(): raise CheckpointError(f"{path}: no such checkpoint to update")
     payload = read_checkpoint(path)
-    if payload.get("model_config") != asdict(self.config):
+    if stored_config(payload.get("model_config") or {}) != asdict(self.config):
         raise CheckpointError(f"{path}: holds another model configuration than this autoencoder")
     return save_checkpoint({**payload, "latent_scale": self.latent_scale}, path)

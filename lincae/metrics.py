@@ -52,7 +52,8 @@ def stft_magnitude(audio: torch.Tensor, res: STFTResolution, eps: float = 1e-7) 
     return (spec.real.pow(2) + spec.imag.pow(2)).clamp_min(eps ** 2).sqrt()
 
 # %% ../nbs/04_metrics.ipynb #03fa378f
-def stft_distance(estimate: torch.Tensor, reference: torch.Tensor, res: STFTResolution, eps: float = 1e-7) -> torch.Tensor:
+def stft_distance(estimate: torch.Tensor, reference: torch.Tensor, res: STFTResolution,
+                  eps: float = 1e-7) -> torch.Tensor:
     "Spectral convergence + log-magnitude L1 at one resolution, per signal `[N]`."
     est, ref = stft_magnitude(estimate, res, eps), stft_magnitude(reference, res, eps)
     convergence = (ref - est).flatten(1).norm(dim=1) / ref.flatten(1).norm(dim=1)
@@ -148,7 +149,8 @@ def median_over_tracks(per_track) -> np.ndarray:
 # %% ../nbs/04_metrics.ipynb #880a02c0
 def framewise_snr(estimate: torch.Tensor, reference: torch.Tensor, window: int, hop: int | None = None) -> torch.Tensor:
     "SNR per whole window `[..., windows]`, NaN where the reference or the estimate window is all zeros (as museval)."
-    estimate, reference = torch.broadcast_tensors(torch.as_tensor(estimate).double(), torch.as_tensor(reference).double())
+    estimate, reference = torch.broadcast_tensors(torch.as_tensor(estimate).double(),
+                                                  torch.as_tensor(reference).double())
     hop, n = hop or window, reference.shape[-1]
     if window >= n: window = hop = n
     est, ref = estimate.unfold(-1, window, hop), reference.unfold(-1, window, hop)

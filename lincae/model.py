@@ -5,7 +5,7 @@
 # %% ../nbs/02_model.ipynb #c002
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict, field, replace
+from dataclasses import dataclass, asdict, field, fields, replace
 import torch
 from fastcore.basics import patch
 import torch.nn as nn
@@ -13,11 +13,11 @@ import torch.nn.functional as F
 from .audio import Frontend
 
 # %% auto #0
-__all__ = ['PRESETS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT', 'CAEConfig', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down',
-           'Up', 'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp', 'edm_scalings', 'UNet',
-           'CAE', 'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma', 'block_seed',
-           'positional_noise', 'decoding_noise', 'count_parameters', 'parameter_table', 'CheckpointError',
-           'save_checkpoint', 'read_checkpoint']
+__all__ = ['PRESETS', 'LEGACY_CONFIG_FIELDS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT', 'CAEConfig', 'stored_config', 'group_norm',
+           'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up', 'level_channels', 'Encoder', 'LatentUpsampler',
+           'sinusoidal_embedding', 'mlp', 'edm_scalings', 'UNet', 'CAE', 'check_audio_batch', 'make_generator',
+           'check_steps', 'karras_sigma', 'block_seed', 'positional_noise', 'decoding_noise', 'count_parameters',
+           'parameter_table', 'CheckpointError', 'save_checkpoint', 'read_checkpoint']
 
 # %% ../nbs/02_model.ipynb #c005
 @dataclass
@@ -39,19 +39,19 @@ class CAEConfig:
     latent_channels: int = 64
     cond_channels: int = 256       # noise-level embedding width
     heads: int = 4
-    segment_frames: int = 64       # training crop, in STFT frames
     sigma_min: float = 0.002
     sigma_max: float = 80.0
     sigma_data: float = 0.5
     rho: float = 7.0
 
     def __post_init__(self):
-        self.multipliers, self.attention, self.freq_only = map(tuple, (self.multipliers, self.attention, self.freq_only))
+        self.multipliers, self.attention, self.freq_only = map(tuple, (self.multipliers, self.attention,
+                                                                       self.freq_only))
         if not (len(self.multipliers) == len(self.attention) == len(self.freq_only) + 1):
-            raise ValueError(f"{self.name}: need one multiplier and attention flag per level and one freq_only per transition")
-        if self.bins % self.freq_downsampling or self.segment_frames % self.time_downsampling:
-            raise ValueError(f"{self.name}: bins {self.bins} must divide by {self.freq_downsampling} and "
-                             f"segment_frames {self.segment_frames} by {self.time_downsampling}")
+            raise ValueError(f"{self.name}: need one multiplier and attention flag per level "
+                             "and one freq_only per transition")
+        if self.bins % self.freq_downsampling:
+            raise ValueError(f"{self.name}: bins {self.bins} must divide by {self.freq_downsampling}")
 
     @property
     def bins(self): return 2 * self.hop
@@ -67,8 +67,6 @@ class CAEConfig:
     def latent_rate(self): return self.sample_rate / self.latent_hop
     @property
     def compression(self): return self.latent_hop / self.latent_channels
-    @property
-    def segment_samples(self): return self.frontend().segment_samples(self.segment_frames)
     def frontend(self) -> Frontend:
         return Frontend(hop=self.hop, alpha=self.alpha, beta=self.beta, frame_multiple=self.time_downsampling)
 
@@ -77,7 +75,7 @@ PRESETS = {
     "paper": CAEConfig(),
     "tiny": CAEConfig(name="tiny", sample_rate=16000, hop=128, base_channels=16, multipliers=(1, 2, 4, 4, 4),
                       attention=(0, 0, 0, 1, 1), unet_blocks=1, bottleneck_channels=128, bottleneck_blocks=2,
-                      latent_channels=16, cond_channels=64, segment_frames=64,
+                      latent_channels=16, cond_channels=64,
                       sigma_max=10.0),   # noise starts at 45× the representation's std: learns faster than 80 (03a)
 }
 
@@ -86,7 +84,19 @@ PRESETS = {
 def preset(cls: CAEConfig, name: str, **overrides) -> CAEConfig:
     "The preset `name` (see `PRESETS`) with `overrides` applied."
     if name not in PRESETS: raise ValueError(f"unknown model preset {name!r}; choose from {sorted(PRESETS)}")
+    unknown = [k for k in overrides if k not in {f.name for f in fields(CAEConfig)}]
+    if unknown:
+        hint = ("; the crop length is a training setting now: TrainConfig.crop_frames"
+                if "segment_frames" in unknown else "")
+        raise ValueError(f"unknown model setting(s) {unknown}{hint}")
     return replace(PRESETS[name], **overrides)
+
+# %% ../nbs/02_model.ipynb #9402c55e
+LEGACY_CONFIG_FIELDS = ("segment_frames",)      # stored by lincae before the crop length moved to TrainConfig
+
+def stored_config(d: dict) -> dict:
+    "A stored model configuration `d` without the fields older lincae kept in it (see `LEGACY_CONFIG_FIELDS`)."
+    return {k: v for k, v in d.items() if k not in LEGACY_CONFIG_FIELDS}
 
 # %% ../nbs/02_model.ipynb #c010
 def group_norm(channels: int) -> nn.GroupNorm: return nn.GroupNorm(min(channels // 4, 32), channels)
@@ -241,11 +251,14 @@ class UNet(nn.Module):
         self.scale_in, self.scale_out = mlp(cond, c.bins), mlp(cond, c.bins)
         self.conv_in = nn.Conv2d(2, ch[0], 3, padding=1)
         blk = lambda i: ResBlock(ch[i], ch[i], cond, bool(c.attention[i]), c.heads)
-        self.down_inject = nn.ModuleList([nn.ModuleList([nn.Conv2d(ch[i], ch[i], 1) for _ in range(c.unet_blocks)]) for i in range(c.levels)])
-        self.down_blocks = nn.ModuleList([nn.ModuleList([blk(i) for _ in range(c.unet_blocks)]) for i in range(c.levels)])
+        self.down_inject = nn.ModuleList([nn.ModuleList([nn.Conv2d(ch[i], ch[i], 1) for _ in range(c.unet_blocks)])
+                                          for i in range(c.levels)])
+        self.down_blocks = nn.ModuleList([nn.ModuleList([blk(i) for _ in range(c.unet_blocks)])
+                                          for i in range(c.levels)])
         self.downs = nn.ModuleList([Down(ch[i], ch[i + 1], c.freq_only[i]) for i in range(c.levels - 1)])
         up_levels = list(reversed(range(c.levels)))
-        self.up_inject = nn.ModuleList([nn.ModuleList([nn.Conv2d(ch[i], ch[i], 1) for _ in range(c.unet_blocks)]) for i in up_levels])
+        self.up_inject = nn.ModuleList([nn.ModuleList([nn.Conv2d(ch[i], ch[i], 1) for _ in range(c.unet_blocks)])
+                                        for i in up_levels])
         self.up_blocks = nn.ModuleList([nn.ModuleList([blk(i) for _ in range(c.unet_blocks)]) for i in up_levels])
         self.ups = nn.ModuleList([Up(ch[i], ch[i - 1], c.freq_only[i - 1]) for i in up_levels[:-1]])
         self.inject_out = nn.Conv2d(ch[0], ch[0], 1)
@@ -354,7 +367,8 @@ def block_seed(*keys: int) -> int:
 def positional_noise(seed: int, item: int, step: int, start: int, stop: int, bins: int) -> torch.Tensor:
     "Standard normal noise `[2, bins, stop - start]` for STFT frames `[start, stop)` of batch `item`, decoding `step`."
     first, last = start // NOISE_BLOCK, (stop - 1) // NOISE_BLOCK
-    blocks = [torch.randn(2, bins, NOISE_BLOCK, generator=torch.Generator().manual_seed(block_seed(seed, item, step, b)))
+    blocks = [torch.randn(2, bins, NOISE_BLOCK,
+                          generator=torch.Generator().manual_seed(block_seed(seed, item, step, b)))
               for b in range(first, last + 1)]
     return torch.cat(blocks, -1)[..., start - first * NOISE_BLOCK: stop - first * NOISE_BLOCK]
 
@@ -371,8 +385,9 @@ def decoding_noise(seed, shape: tuple):
 @patch
 @torch.no_grad()
 def decode_rep(self: CAE, z: torch.Tensor, steps: int = 1, seed=None, noise=None) -> torch.Tensor:
-    """Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, `steps` consistency steps.
-    The noise of step k is `noise(k)`; by default `decoding_noise(seed, ...)`."""
+    ("""Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, """
+     """`steps` consistency steps.
+    The noise of step k is `noise(k)`; by default `decoding_noise(seed, ...)`.""")
     c = self.config
     check_steps(steps)
     z = z.to(self.device)
@@ -447,14 +462,15 @@ def from_payload(cls: CAE, payload: dict, path, weights: str = "ema") -> CAE:
     """The model stored in checkpoint dict `payload` (read from `path`, which errors name) with its `weights`:
     'ema', 'model' or 'auto' (EMA when the checkpoint has them)."""
     if "model_config" not in payload: raise CheckpointError(f"{path}: has no model configuration")
-    try: model = cls(CAEConfig(**payload["model_config"]))
+    try: model = cls(CAEConfig(**stored_config(payload["model_config"])))
     except (TypeError, ValueError) as e: raise CheckpointError(f"{path}: bad model configuration ({e})") from e
     if weights == "auto": weights = "ema" if payload.get("ema") is not None else "model"
     if payload.get(weights) is None: raise CheckpointError(f"{path}: has no {weights!r} weights")
     try: model.load_state_dict(payload[weights])
     except RuntimeError as e: raise CheckpointError(f"{path}: weights do not fit the stored configuration ({e})") from e
     bad = [k for k, v in payload[weights].items() if v.is_floating_point() and not torch.isfinite(v).all()]
-    if bad: raise CheckpointError(f"{path}: {len(bad)} {weights!r} weight tensors hold NaN/Inf (first: {bad[0]}); the run diverged")
+    if bad: raise CheckpointError(f"{path}: {len(bad)} {weights!r} weight tensors hold NaN/Inf (first: {bad[0]}); "
+                                  "the run diverged")
     return model
 
 # %% ../nbs/02_model.ipynb #ead60115

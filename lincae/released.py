@@ -109,7 +109,8 @@ def _settings(kind: str, given: dict, path) -> dict:
 
 # %% ../nbs/08b_released.ipynb #c69705b6
 def _uniform(values, key, path) -> int:
-    if len(set(values)) != 1: raise ReleasedError(f"{path}: {key}={list(values)}: our model needs the same count at every level")
+    if len(set(values)) != 1:
+        raise ReleasedError(f"{path}: {key}={list(values)}: our model needs the same count at every level")
     return int(values[0])
 
 # %% ../nbs/08b_released.ipynb #c4a86932
@@ -120,10 +121,13 @@ def released_config(frontend: dict, generator: dict, diffusion: dict, name: str 
     fe, g, df = (_settings(k, v, paths[k]) for k, v in
                  (("frontend", frontend), ("generator", generator), ("diffusion", diffusion)))
     for key, want in _GENERATOR_FIXED.items():
-        if g[key] != want: raise ReleasedError(f"{paths['generator']}: {key}={g[key]!r} is not supported (our network has {want!r})")
-    if fe["n_fft_factor"] != 4: raise ReleasedError(f"{paths['frontend']}: n_fft_factor={fe['n_fft_factor']} (ours: n_fft = 4·hop)")
+        if g[key] != want:
+            raise ReleasedError(f"{paths['generator']}: {key}={g[key]!r} is not supported (our network has {want!r})")
+    if fe["n_fft_factor"] != 4:
+        raise ReleasedError(f"{paths['frontend']}: n_fft_factor={fe['n_fft_factor']} (ours: n_fft = 4·hop)")
     if g["hop"] != fe["hop_size"]:
-        raise ReleasedError(f"{paths['generator']}: hop={g['hop']} but {paths['frontend']} has hop_size={fe['hop_size']}")
+        raise ReleasedError(f"{paths['generator']}: hop={g['hop']} but {paths['frontend']} has "
+                            f"hop_size={fe['hop_size']}")
     if list(g["attention_list_encoder"]) != list(g["attention_list"]):
         raise ReleasedError(f"{paths['generator']}: attention_list_encoder {g['attention_list_encoder']} differs from "
                             f"attention_list {g['attention_list']} (ours uses one list for all parts)")
@@ -146,15 +150,16 @@ def released_config(frontend: dict, generator: dict, diffusion: dict, name: str 
 # %% ../nbs/08b_released.ipynb #6f83ce60
 def authors_settings(c: CAEConfig) -> dict:
     "frontend/generator/diffusion keyword arguments of the authors' classes for our configuration `c`."
-    frontend = dict(hop_size=c.hop, n_fft_factor=4, alpha_rescale=c.alpha, beta_rescale=c.beta, sample_rate=c.sample_rate)
+    frontend = dict(hop_size=c.hop, n_fft_factor=4, alpha_rescale=c.alpha, beta_rescale=c.beta,
+                    sample_rate=c.sample_rate)
     generator = {**{k: v for k, v in _GENERATOR_FIXED.items() if k != "bottleneck_layers"},
                  **dict(base_channels=c.base_channels, layers_list=[c.unet_blocks] * c.levels,
                         multipliers_list=list(c.multipliers), attention_list=list(c.attention),
-                        freq_downsample_list=[int(f) for f in c.freq_only], layers_list_encoder=[c.encoder_blocks] * c.levels,
-                        attention_list_encoder=list(c.attention), bottleneck_base_channels=c.bottleneck_channels,
-                        bottleneck_channels=c.latent_channels, num_bottleneck_layers=c.bottleneck_blocks, hop=c.hop,
-                        cond_channels=c.cond_channels, heads=c.heads, sigma_min=c.sigma_min, sigma_max=c.sigma_max,
-                        sigma_data=c.sigma_data)}
+                        freq_downsample_list=[int(f) for f in c.freq_only],
+                        layers_list_encoder=[c.encoder_blocks] * c.levels, attention_list_encoder=list(c.attention),
+                        bottleneck_base_channels=c.bottleneck_channels, bottleneck_channels=c.latent_channels,
+                        num_bottleneck_layers=c.bottleneck_blocks, hop=c.hop, cond_channels=c.cond_channels,
+                        heads=c.heads, sigma_min=c.sigma_min, sigma_max=c.sigma_max, sigma_data=c.sigma_data)}
     diffusion = dict(sigma_min=c.sigma_min, sigma_max=c.sigma_max, rho=c.rho, sigma_data=c.sigma_data)
     return dict(frontend=frontend, generator=generator, diffusion=diffusion)
 
@@ -170,7 +175,8 @@ def _resblock_keys(t: str, o: str, block: ResBlock) -> dict:
     if block.emb is not None: keys |= _wb(f"{t}.proj_emb", f"{o}.emb")
     if block.attn is not None:
         keys |= {**_wb(f"{t}.att.norm", f"{o}.attn.norm"), **_wb(f"{t}.att.mha.out_proj", f"{o}.attn.out"),
-                 f"{t}.att.mha.in_proj_weight": f"{o}.attn.qkv.weight", f"{t}.att.mha.in_proj_bias": f"{o}.attn.qkv.bias"}
+                 f"{t}.att.mha.in_proj_weight": f"{o}.attn.qkv.weight",
+                 f"{t}.att.mha.in_proj_bias": f"{o}.attn.qkv.bias"}
     return keys
 
 # %% ../nbs/08b_released.ipynb #127a3206
@@ -178,15 +184,18 @@ def _encoder_keys(enc, t: str = "encoder", o: str = "encoder") -> dict:
     keys = {**_wb(f"{t}.conv_inp", f"{o}.conv_in"), f"{t}.gain.scale": f"{o}.freq_gain"}
     for k, layer in enumerate(enc.levels):           # ResBlocks and (normalised) downsamplings, in the same order
         if isinstance(layer, ResBlock): keys |= _resblock_keys(f"{t}.down_layers.{k}", f"{o}.levels.{k}", layer)
-        else: keys |= {**_wb(f"{t}.down_layers.{k}.norm", f"{o}.levels.{k}.norm"), **_wb(f"{t}.down_layers.{k}.c", f"{o}.levels.{k}.conv")}
+        else: keys |= {**_wb(f"{t}.down_layers.{k}.norm", f"{o}.levels.{k}.norm"),
+                       **_wb(f"{t}.down_layers.{k}.c", f"{o}.levels.{k}.conv")}
     keys |= {**_wb(f"{t}.prenorm_1d_to_2d", f"{o}.norm_2d"), **_wb(f"{t}.bottleneck_layers.0", f"{o}.conv_1d")}
-    for j, block in enumerate(enc.bottleneck): keys |= _resblock_keys(f"{t}.bottleneck_layers.{j + 1}", f"{o}.bottleneck.{j}", block)
+    for j, block in enumerate(enc.bottleneck):
+        keys |= _resblock_keys(f"{t}.bottleneck_layers.{j + 1}", f"{o}.bottleneck.{j}", block)
     return keys | _wb(f"{t}.norm_out", f"{o}.norm_out") | _wb(f"{t}.conv_out", f"{o}.conv_out")
 
 # %% ../nbs/08b_released.ipynb #39b76ba9
 def _upsampler_keys(up, t: str = "decoder", o: str = "upsampler") -> dict:
     keys = {**_wb(f"{t}.conv_inp", f"{o}.conv_in"), **_wb(f"{t}.conv_out_bottleneck", f"{o}.conv_2d")}
-    for j, block in enumerate(up.bottleneck): keys |= _resblock_keys(f"{t}.bottleneck_layers.{j}", f"{o}.bottleneck.{j}", block)
+    for j, block in enumerate(up.bottleneck):
+        keys |= _resblock_keys(f"{t}.bottleneck_layers.{j}", f"{o}.bottleneck.{j}", block)
     k = 0
     for j, blocks in enumerate(up.blocks):           # per level, from the lowest: blocks, then one upsampling
         for b, block in enumerate(blocks):
@@ -198,12 +207,13 @@ def _upsampler_keys(up, t: str = "decoder", o: str = "upsampler") -> dict:
 def _unet_keys(unet, o: str = "unet") -> dict:
     keys = {**_wb("conv_inp", f"{o}.conv_in"), **_wb("conv_decoded", f"{o}.inject_out"),
             **_wb("norm_out", f"{o}.norm_out"), **_wb("conv_out", f"{o}.conv_out")}
-    for theirs, ours, layers in (("emb_proj", "emb", (0, 2)), ("scale_inp", "scale_in", (0, 2, 4)), ("scale_out", "scale_out", (0, 2, 4))):
+    for theirs, ours, layers in (("emb_proj", "emb", (0, 2)), ("scale_inp", "scale_in", (0, 2, 4)),
+                                 ("scale_out", "scale_out", (0, 2, 4))):
         for i in layers: keys |= _wb(f"{theirs}.{i}", f"{o}.{ours}.{i}")
     for t, inject, blocks, resample in (("down_layers", unet.down_inject, unet.down_blocks, ("downs", unet.downs)),
                                         ("up_layers", unet.up_inject, unet.up_blocks, ("ups", unet.ups))):
         k, side = 0, "down" if t == "down_layers" else "up"
-        for i in range(len(blocks)):                 # per level: (1×1 latent injection, ResBlock) pairs, then resampling
+        for i in range(len(blocks)):   # per level: (1×1 latent injection, ResBlock) pairs, then resampling
             for b, block in enumerate(blocks[i]):
                 keys |= _wb(f"{t}.{k}", f"{o}.{side}_inject.{i}.{b}"); k += 1
                 keys |= _resblock_keys(f"{t}.{k}", f"{o}.{side}_blocks.{i}.{b}", block); k += 1
@@ -227,13 +237,15 @@ def _listing(title: str, items: list, limit: int = 8) -> str:
 
 # %% ../nbs/08b_released.ipynb #4c2c6ee4
 def convert_state_dict(state: dict, model: CAE, source="state dict") -> dict:
-    "The authors' published state dict → our `model`'s state dict (float32); `ReleasedError` naming `source` if it does not fit."
+    ("The authors' published state dict → our `model`'s state dict (float32); `ReleasedError` naming `source` if it "
+     "does not fit.")
     state = {_clean_key(k): v for k, v in state.items()}
     prefix = "generator." if any(k.startswith("generator.") for k in state) else ""
     key_map, ours = released_key_map(model, prefix), model.state_dict()
     window = state.pop("frontend.window", None)
     if window is not None and tuple(window.shape) != (model.frontend.n_fft,):
-        raise ReleasedError(f"{source}: frontend.window has {tuple(window.shape)} samples; our frontend has n_fft={model.frontend.n_fft}")
+        raise ReleasedError(f"{source}: frontend.window has {tuple(window.shape)} samples; "
+                            f"our frontend has n_fft={model.frontend.n_fft}")
     if prefix: state = {k: v for k, v in state.items() if not k.startswith("encoder.")}   # alias of generator.encoder
     problems = []
     unknown, missing = sorted(set(state) - set(key_map)), sorted(set(key_map) - set(state))
@@ -242,7 +254,8 @@ def convert_state_dict(state: dict, model: CAE, source="state dict") -> dict:
     shapes = [f"{t} {tuple(state[t].shape)} vs ours {o} {tuple(ours[o].shape)}" for t, o in key_map.items()
               if t in state and tuple(state[t].shape) != tuple(ours[o].shape)]
     if shapes: problems.append(_listing("shape mismatch(es)", shapes))
-    if problems: raise ReleasedError(f"{source}: does not fit the configuration from its yaml files: " + "; ".join(problems))
+    if problems:
+        raise ReleasedError(f"{source}: does not fit the configuration from its yaml files: " + "; ".join(problems))
     return {o: state[t].float() for t, o in key_map.items()}
 
 # %% ../nbs/08b_released.ipynb #6255b0b2
@@ -273,16 +286,19 @@ class AuthorsFraming(Frontend):
 def read_yaml(path) -> dict:
     "A yaml mapping from `path`, with errors naming the file."
     try: data = yaml.safe_load(Path(path).read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e: raise ReleasedError(f"{path}: unreadable yaml ({e})") from e
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise ReleasedError(f"{path}: unreadable yaml ({e})") from e
     if data is None: data = {}
-    if not isinstance(data, dict): raise ReleasedError(f"{path}: expected a mapping of keyword arguments, got {type(data).__name__}")
+    if not isinstance(data, dict):
+        raise ReleasedError(f"{path}: expected a mapping of keyword arguments, got {type(data).__name__}")
     return data
 
 # %% ../nbs/08b_released.ipynb #e1319568
 def read_state_dict(path) -> dict:
     "A state dict (name → tensor) from a `.pth` file, with errors naming the file."
     try: state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise ReleasedError(f"{path}: unreadable or truncated weights ({type(e).__name__}: {e})") from e
+    except Exception as e:
+        raise ReleasedError(f"{path}: unreadable or truncated weights ({type(e).__name__}: {e})") from e
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict): state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ReleasedError(f"{path}: not a state dict (a mapping of names to tensors)")
@@ -354,14 +370,16 @@ class ReleasedAutoencoder(Autoencoder):
 @patch
 @torch.no_grad()
 def _encode_raw(self: ReleasedAutoencoder, audio: torch.Tensor) -> torch.Tensor:
-    "Mono batch `[B, samples]` → unscaled latents `[B, C, latent_frames]` (on the CPU): each item whole, `batch_size` at a time."
+    ("Mono batch `[B, samples]` → unscaled latents `[B, C, latent_frames]` (on the CPU): each item whole, "
+     "`batch_size` at a time.")
     jobs = [dict(item=b, size=audio.shape[-1]) for b in range(audio.shape[0])]
     return torch.cat([self.model.encode(audio[[j["item"] for j in batch]].to(self.device)).float().cpu()
                       for batch in self._batches(jobs, "encoding")])
 
 # %% ../nbs/08b_released.ipynb #dec0de01
 def authors_noise(shape: tuple, steps: int, device=None):
-    "`noise(step)` for `CAE.decode_rep` from torch's global generator in the authors' order (their last step draws one more)."
+    ("`noise(step)` for `CAE.decode_rep` from torch's global generator in the authors' order (their last step "
+     "draws one more).")
     def noise(step: int) -> torch.Tensor:
         drawn = torch.randn(shape, device=device)
         if step == steps - 1: torch.randn(shape, device=device)     # drawn and never used by their last step
@@ -395,7 +413,8 @@ def _import_authors(stub_hub: bool):
     real_hub = sys.modules.get("huggingface_hub")
     if stub_hub:
         hub = types.ModuleType("huggingface_hub")
-        def hf_hub_download(*a, **k): raise RuntimeError("huggingface_hub is not installed (stand-in for lincae's tests)")
+        def hf_hub_download(*a, **k):
+            raise RuntimeError("huggingface_hub is not installed (stand-in for lincae's tests)")
         hub.hf_hub_download = hf_hub_download
         sys.modules["huggingface_hub"] = hub
     try: return importlib.import_module("linear_cae.inference")
@@ -410,7 +429,8 @@ def _import_authors(stub_hub: bool):
 
 # %% ../nbs/08b_released.ipynb #7f70bb39
 def authors_modules(install: bool = False, target=None) -> types.SimpleNamespace | None:
-    "The authors' `frontends`, `generator`, `diffusion`, `inference` modules, installing the package if asked; else None."
+    ("The authors' `frontends`, `generator`, `diffusion`, `inference` modules, installing the package if asked; "
+     "else None.")
     if target is None:
         from lincae.runtime import project_root
         target = project_root() / ".bench-deps"
@@ -434,7 +454,8 @@ def authors_modules(install: bool = False, target=None) -> types.SimpleNamespace
 
 # %% ../nbs/08b_released.ipynb #3ea12f97
 def authors_release(authors, folder, settings: dict = RELEASED_SETTINGS, model_id: str = "lin-cae-2", seed: int = 0):
-    "The authors' `Autoencoder` built from `settings` with seeded random weights, written to `folder` in the published layout."
+    ("The authors' `Autoencoder` built from `settings` with seeded random weights, written to `folder` in the "
+     "published layout.")
     torch.manual_seed(seed)
     ae = authors.Autoencoder(*(dict(settings[k]) for k in ("frontend", "generator", "diffusion")), name=model_id)
     with torch.no_grad():
@@ -455,7 +476,9 @@ def compare_with_authors(ae, model: CAE, scale: float, audio: torch.Tensor, step
         z = model.encode(audio)
         out["latents"] = (scale * z, z_theirs)
         for s in steps:
-            torch.manual_seed(10 + s); theirs = ae.decode(z_theirs, full_length=n, diffusion_steps=s, max_batch_size=batch)
+            torch.manual_seed(10 + s); theirs = ae.decode(z_theirs, full_length=n, diffusion_steps=s,
+                                                          max_batch_size=batch)
             torch.manual_seed(10 + s); ours = model.decode(z, n, steps=s, clamp=False)
-            out[f"decode, {s} step(s)"] = (ours, F.pad(theirs, (0, n - theirs.shape[-1])))   # ours: silence after theirs end
+            # ours: silence after theirs end
+            out[f"decode, {s} step(s)"] = (ours, F.pad(theirs, (0, n - theirs.shape[-1])))
     return {k: float((a - b).abs().max() / b.abs().max()) for k, (a, b) in out.items()}

@@ -17,11 +17,14 @@ def pick_device(name="auto") -> torch.device:
     "The device `name` asks for (`'auto'`: the GPU when there is one), with a clear error when it is not here."
     if isinstance(name, torch.device): return name
     if name in (None, "auto"):
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available() else torch.device("cpu")
+        return (torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0))) if torch.cuda.is_available()
+                else torch.device("cpu"))
     try: device = torch.device(name)
     except RuntimeError as e: raise ValueError(f"unknown device {name!r} ({e})") from e
-    if device.type == "cuda" and not torch.cuda.is_available(): raise ValueError(f"device {name!r}: CUDA is not available here")
-    if device.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {name!r}: MPS is not available here")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r}: CUDA is not available here")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {name!r}: MPS is not available here")
     return device
 
 # %% ../nbs/00a_runtime.ipynb #r008
@@ -37,9 +40,11 @@ def autocast_and_scaler(device: torch.device, precision: str):
     if precision == "fp32": return nullcontext(), None
     if device.type == "cuda":
         if torch.cuda.is_bf16_supported(): return torch.autocast("cuda", torch.bfloat16), None
-        if precision == "bf16": raise ValueError(f"precision 'bf16': {torch.cuda.get_device_name(device)} does not support it")
+        if precision == "bf16":
+            raise ValueError(f"precision 'bf16': {torch.cuda.get_device_name(device)} does not support it")
         return torch.autocast("cuda", torch.float16), torch.amp.GradScaler("cuda")
-    if device.type == "cpu" and (precision == "bf16" or cpu_has_fast_bf16()): return torch.autocast("cpu", torch.bfloat16), None
+    if device.type == "cpu" and (precision == "bf16" or cpu_has_fast_bf16()):
+        return torch.autocast("cpu", torch.bfloat16), None
     return nullcontext(), None
 
 # %% ../nbs/00a_runtime.ipynb #r011

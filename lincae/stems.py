@@ -72,7 +72,8 @@ def scan_track(folder: Path, problems: list) -> Track | None:
 
 # %% ../nbs/01a_stems.ipynb #c009
 def scan_stem_folder(root, split: str | None = None) -> list[Track]:
-    "All tracks of `root/split` (or of `root` when `split` is None), checked; raises `StemFolderError` listing problems."
+    ("All tracks of `root/split` (or of `root` when `split` is None), checked; raises `StemFolderError` "
+     "listing problems.")
     root = Path(root)
     where = root / split if split else root
     if not where.is_dir(): raise StemFolderError(f"{where}: no such folder")
@@ -124,7 +125,8 @@ def read_crop(path: Path, start: int, frames: int) -> np.ndarray:
     try: data, _ = sf.read(str(path), start=start, frames=frames, dtype="float32", always_2d=True)
     except Exception as e: raise AudioError(f"{path}: cannot read audio ({e})") from e
     if not np.isfinite(data).all():     # a NaN crop would pass for a silent one and be skipped without a word
-        raise AudioError(f"{path}: {int((~np.isfinite(data)).sum())} NaN/Inf samples in frames {start}–{start + frames}")
+        raise AudioError(f"{path}: {int((~np.isfinite(data)).sum())} NaN/Inf samples in frames "
+                         f"{start}–{start + frames}")
     return data.mean(1)
 
 # %% ../nbs/01a_stems.ipynb #3b73acd2
@@ -179,7 +181,8 @@ def musdb_tracks(root, subset: str = "test", sample_rate: int | None = None) -> 
     "Load MUSDB18 `.stem.mp4` tracks of `subset` as dicts stem → mono tensor (plus 'name'), via the musdb package."
     import shutil as _sh
     if _sh.which("ffmpeg") is None:
-        raise RuntimeError("reading MUSDB18 .stem.mp4 needs ffmpeg (Debian: apt-get install ffmpeg; conda: conda install ffmpeg)")
+        raise RuntimeError("reading MUSDB18 .stem.mp4 needs ffmpeg "
+                           "(Debian: apt-get install ffmpeg; conda: conda install ffmpeg)")
     import musdb
     db = musdb.DB(root=str(root), subsets=subset, is_wav=False, download=False)
     if not db.tracks: raise StemFolderError(f"{root}: no MUSDB18 .stem.mp4 tracks in subset {subset!r}")

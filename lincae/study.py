@@ -14,18 +14,21 @@ from .evaluate import write_text_atomic
 
 # %% auto #0
 __all__ = ['PAPER_NOISE', 'UNIFORM_10', 'VARIANTS', 'variant_config', 'train_command', 'run_variants', 'training_seconds',
-           'collect', 'write_json', 'at_time', 'study_table', 'plot_study']
+           'collect', 'write_json', 'merge_studies', 'at_time', 'study_table', 'plot_study']
 
 # %% ../nbs/03a_study.ipynb #9d06f587
 PAPER_NOISE = dict(noise_distribution="lognormal", lr=1e-3, model_overrides=dict(sigma_max=80.0))
 UNIFORM_10 = dict(noise_distribution="uniform", lr=1e-3, model_overrides=dict(sigma_max=10.0))
 VARIANTS = {   # name -> TrainConfig fields (over the base: lin-cae, 400 steps of batch 8, the tiny network)
     "paper recipe (log-normal σ, σ_max 80)": PAPER_NOISE,
-    "uniform σ index, σ_max 80":            dict(noise_distribution="uniform", lr=1e-3, model_overrides=dict(sigma_max=80.0)),
+    "uniform σ index, σ_max 80":            dict(noise_distribution="uniform", lr=1e-3,
+                                                 model_overrides=dict(sigma_max=80.0)),
     "uniform, σ_max 10":                    UNIFORM_10,
     "uniform, σ_max 10, lr 3e-3":           {**UNIFORM_10, "lr": 3e-3},
     "uniform, σ_max 10, batch 4":           {**UNIFORM_10, "batch_size": 4, "steps": 800},
     "uniform, σ_max 10, 16× compression":   {**UNIFORM_10, "model_overrides": dict(sigma_max=10.0, latent_channels=64)},
+    "paper recipe, width 24":               {**PAPER_NOISE, "model_overrides": dict(sigma_max=80.0, base_channels=24)},
+    "paper recipe, 2 U-Net blocks":         {**PAPER_NOISE, "model_overrides": dict(sigma_max=80.0, unet_blocks=2)},
 }
 
 # %% ../nbs/03a_study.ipynb #a14f89ae
@@ -47,8 +50,9 @@ def train_command(cfg: TrainConfig) -> list[str]:
 
 # %% ../nbs/03a_study.ipynb #644e72db
 def run_variants(configs: dict, parallel: int = 2, seconds: float = 0) -> dict:
-    """Train every `TrainConfig` of `configs` (name → config), `parallel` at a time with one thread each; a run that
-    passes `seconds` of training (when > 0) is stopped; its log keeps its validation curve. Returns {name: exit status}."""
+    ("""Train every `TrainConfig` of `configs` (name → config), `parallel` at a time with one thread each; a run that
+    passes `seconds` of training (when > 0) is stopped; its log keeps its validation curve. """
+     """Returns {name: exit status}.""")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     waiting, running, status = list(configs.items()), {}, {}
     while waiting or running:
@@ -56,7 +60,8 @@ def run_variants(configs: dict, parallel: int = 2, seconds: float = 0) -> dict:
             name, cfg = waiting.pop(0)
             Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
             log = open(Path(cfg.out_dir) / "stdout.txt", "a")
-            running[name] = (subprocess.Popen(train_command(cfg), env=env, stdout=log, stderr=subprocess.STDOUT), cfg, log)
+            running[name] = (subprocess.Popen(train_command(cfg), env=env, stdout=log, stderr=subprocess.STDOUT),
+                             cfg, log)
         time.sleep(1)
         for name, (proc, cfg, log) in list(running.items()):
             if seconds and proc.poll() is None and training_seconds(cfg.out_dir) >= seconds: proc.terminate()
@@ -88,6 +93,14 @@ def write_json(data: dict, path) -> Path:
     write_text_atomic(Path(path), json.dumps(data, indent=1))
     return Path(path)
 
+# %% ../nbs/03a_study.ipynb #dd766e36
+def merge_studies(old: dict | None, new: dict) -> dict:
+    "`old` with the variants of `new` added (a variant run again replaces its old record); each keeps its command."
+    variants = {n: {"command": old["command"], **v} for n, v in old["variants"].items()} if old else {}
+    variants.update({n: {"command": new["command"], **v} for n, v in new["variants"].items()})
+    commands = list(dict.fromkeys(v["command"] for v in variants.values()))
+    return dict(command=" ; ".join(commands), variants=variants)
+
 # %% ../nbs/03a_study.ipynb #a4b48146
 def at_time(curve: list, key: str, seconds: float) -> float:
     "Score `key` of the last validation record at or before `seconds` of training (NaN if none)."
@@ -100,8 +113,9 @@ def study_table(study: dict, seconds: float | None = None) -> list[dict]:
     that every variant is read at the same CPU time) and at its own end, best final mel first."""
     curves = {n: v["validation"] for n, v in study["variants"].items() if v["validation"]}
     if seconds is None: seconds = min(c[-1]["train_seconds"] for c in curves.values())
-    rows = [dict(variant=n, seconds=round(seconds), mel=at_time(c, "val_mel", seconds), mr_stft=at_time(c, "val_mr_stft", seconds),
-                 si_sdr=at_time(c, "val_si_sdr", seconds), steps=c[-1]["step"], end_seconds=round(c[-1]["train_seconds"]),
+    rows = [dict(variant=n, seconds=round(seconds), mel=at_time(c, "val_mel", seconds),
+                 mr_stft=at_time(c, "val_mr_stft", seconds), si_sdr=at_time(c, "val_si_sdr", seconds),
+                 steps=c[-1]["step"], end_seconds=round(c[-1]["train_seconds"]),
                  end_mel=c[-1]["val_mel"], end_mr_stft=c[-1]["val_mr_stft"]) for n, c in curves.items()]
     return sorted(rows, key=lambda r: r["end_mel"])      # best at the end first: every run did the same work
 
@@ -113,7 +127,9 @@ def plot_study(study: dict):
         c = v["validation"]
         for a, key in zip(ax, ("val_mel", "val_mr_stft")):
             a.plot([r["train_seconds"] / 60 for r in c], [r[key] for r in c], "o-", ms=3, label=name)
-    ax[0].set(xlabel="training time (CPU minutes, one thread)", ylabel="mel distance", title="held-out 1-step decodes: mel")
-    ax[1].set(xlabel="training time (CPU minutes, one thread)", ylabel="MR-STFT distance", title="held-out 1-step decodes: MR-STFT")
+    ax[0].set(xlabel="training time (CPU minutes, one thread)", ylabel="mel distance",
+              title="held-out 1-step decodes: mel")
+    ax[1].set(xlabel="training time (CPU minutes, one thread)", ylabel="MR-STFT distance",
+              title="held-out 1-step decodes: MR-STFT")
     ax[1].legend(fontsize=8); fig.tight_layout()
     return fig

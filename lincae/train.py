@@ -13,7 +13,7 @@ import torch
 import torch.distributed as dist
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointError
+from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointError, stored_config
 from .consistency import consistency_loss, delta_schedule, NOISE_DISTRIBUTIONS
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds
@@ -44,7 +44,8 @@ PRESET_DEFAULTS = {   # what `None` means per model preset: the paper's recipe f
 }
 PRECISIONS = ("auto", "fp32", "bf16")
 _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to say it)
-    **{k: ((int,), lambda v: v >= 1, "an integer ≥ 1") for k in ("steps", "batch_size", "log_every", "validation_songs")},
+    **{k: ((int,), lambda v: v >= 1, "an integer ≥ 1")
+       for k in ("steps", "batch_size", "crop_frames", "log_every", "validation_songs")},
     **{k: ((int,), lambda v: v >= 0, "an integer ≥ 0")
        for k in ("seed", "validate_every", "checkpoint_every", "keep_checkpoints", "data_workers")},
     "warmup_steps": ((int, type(None)), lambda v: v is None or v >= 0, "None or an integer ≥ 0"),
@@ -72,6 +73,7 @@ class TrainConfig:
     model: str = "tiny"
     steps: int = 600
     batch_size: int = 8              # clean crops per step and process (Lin-CAE doubles them with mixtures)
+    crop_frames: int = 64            # training crop, in STFT frames (a multiple of the network's time downsampling)
     lr: float | None = None          # None: PRESET_DEFAULTS
     lr_min: float = 1e-6
     warmup_steps: int | None = None  # None: 5% of the run, at most 10,000 (the paper's)
@@ -96,24 +98,31 @@ class TrainConfig:
     checkpoint_every: int = 0        # 0: only at the end
     keep_checkpoints: int = 2
     device: str = "auto"
-    precision: str = "auto"          # "auto": bf16 where the device runs it fast (see autocast_and_scaler); "fp32"; "bf16"
+    precision: str = "auto"          # "auto": bf16 where the device runs it fast (autocast_and_scaler); "fp32"; "bf16"
     model_overrides: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        if self.method not in METHODS: raise ValueError(f"unknown method {self.method!r}; choose from {sorted(METHODS)}")
-        CAEConfig.preset(self.model)          # fails with a clear message for an unknown preset
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; choose from {sorted(METHODS)}")
         _check_fields(self)
+        net = CAEConfig.preset(self.model, **self.model_overrides)     # clear errors for an unknown preset or field
+        if self.crop_frames % net.time_downsampling:
+            raise ValueError(f"crop_frames must be a multiple of {net.time_downsampling} (the network's time "
+                             f"downsampling), got {self.crop_frames}")
         if self.steps < 1 or self.batch_size < 1: raise ValueError("steps and batch_size must be ≥ 1")
         if self.mix_weights not in MIX_WEIGHTS: raise ValueError(f"mix_weights must be one of {MIX_WEIGHTS}")
         if self.precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}")
         if self.noise_distribution not in (None, *NOISE_DISTRIBUTIONS):
-            raise ValueError(f"noise_distribution must be one of {NOISE_DISTRIBUTIONS}, got {self.noise_distribution!r}")
-        if self.validate_every < 0 or self.validation_songs < 1: raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
+            raise ValueError(f"noise_distribution must be one of {NOISE_DISTRIBUTIONS}, "
+                             f"got {self.noise_distribution!r}")
+        if self.validate_every < 0 or self.validation_songs < 1:
+            raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
 
     def resolved(self) -> "TrainConfig":
         "A copy with every `None` default replaced by its value for this preset and method."
         switches = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in METHODS[self.method].items()}
-        preset = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in PRESET_DEFAULTS[self.model].items()}
+        preset = {k: v if getattr(self, k) is None else getattr(self, k)
+                  for k, v in PRESET_DEFAULTS[self.model].items()}
         return TrainConfig(**{**asdict(self), **switches, **preset,
             "warmup_steps": self.warmup_steps if self.warmup_steps is not None else min(10_000, self.steps // 20)})
 
@@ -135,7 +144,8 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, step: int, decay: f
 # %% ../nbs/03_train.ipynb #c012
 def make_dataset(cfg: TrainConfig, mc: CAEConfig):
     "The training crops for this run: embedded songs, or a stem folder when `cfg.data` is a path."
-    common = dict(crop_samples=mc.segment_samples, sample_rate=mc.sample_rate, seed=cfg.seed)
+    common = dict(crop_samples=mc.frontend().segment_samples(cfg.crop_frames), sample_rate=mc.sample_rate,
+                  seed=cfg.seed)
     if cfg.data is None:
         return StemCrops(split="train", song_seconds=cfg.song_seconds, length=10 ** 9, **common)
     return StemFolderCrops(cfg.data, split="train", **common)
@@ -155,8 +165,9 @@ def _stack_audio(items: list) -> torch.Tensor: return torch.stack([item["audio"]
 
 # %% ../nbs/03_train.ipynb #bf39901c
 def batches(dataset, start: int, steps: int, batch_size: int, rank: int = 0, world: int = 1, workers: int = 1):
-    """Yield the audio batches of steps `start` … `steps − 1`, each exactly `get_batch(dataset, step, …)`, drawn ahead of
-    the training step by `workers` processes (0: drawn in the loop). Song synthesis and cropping leave the hot path."""
+    ("""Yield the audio batches of steps `start` … `steps − 1`, each exactly `get_batch(dataset, step, …)`, """
+     """drawn ahead of
+    the training step by `workers` processes (0: drawn in the loop). Song synthesis and cropping leave the hot path.""")
     if workers == 0:
         yield from (get_batch(dataset, s, batch_size, rank, world) for s in range(start, steps)); return
     order = [(s * world + rank) * batch_size + j for s in range(start, steps) for j in range(batch_size)]
@@ -207,7 +218,8 @@ class RunFolderError(ValueError):
 
 # %% ../nbs/03_train.ipynb #c34db98a
 def write_checkpoints(run: Path, payload: dict, keep: int):
-    "Write `step-N.ckpt` (keeping the newest `keep`) and `last.ckpt`, each atomically; a failed write says what is left."
+    ("Write `step-N.ckpt` (keeping the newest `keep`) and `last.ckpt`, each atomically; "
+     "a failed write says what is left.")
     target = run / f"step-{payload['step']:08d}.ckpt"
     try:
         if keep > 0:
@@ -218,7 +230,8 @@ def write_checkpoints(run: Path, payload: dict, keep: int):
     except (OSError, RuntimeError) as e:     # torch.save on a full disk raises RuntimeError ("unexpected pos …")
         good = latest_checkpoint(run)
         last = f"step {good['step']} (resume from it with the same command)" if good else "none"
-        cause = f"{e}; is the disk full?" if "unexpected pos" in str(e) else str(e)    # what torch.save says on a full disk
+        # what torch.save says on a full disk
+        cause = f"{e}; is the disk full?" if "unexpected pos" in str(e) else str(e)
         raise CheckpointWriteError(f"{run}: could not write {target.name} at step {payload['step']} ({cause}); "
                                    f"the last good checkpoint is {last}") from e
 
@@ -232,19 +245,22 @@ def latest_checkpoint(run: Path) -> dict | None:
         except CheckpointError as e: print(f"warning: skipping {e}", file=sys.stderr)
     return max(found, key=lambda p: p["step"], default=None)
 
+# may change on resume: the weights do not depend on them
 OPERATIONAL_FIELDS = {"out_dir", "resume", "log_every", "validate_every", "validation_songs", "checkpoint_every",
-                      "keep_checkpoints", "device", "data_workers"}   # may change on resume: the weights do not depend on them
+                      "keep_checkpoints", "device", "data_workers"}
 
 # %% ../nbs/03_train.ipynb #8b30a6ca
 def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
     """Refuse to resume a checkpoint trained with other settings (method, steps, lr, …) or another network: continuing
     it would splice two recipes and label the result with the second."""
-    old, new = saved.get("train_config") or {}, asdict(cfg)
+    old, new, net = dict(saved.get("train_config") or {}), asdict(cfg), saved.get("model_config")
+    if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
-        raise RunFolderError(f"{run}: holds a run trained with {said}; resume with its settings or choose another out_dir")
-    if saved.get("model_config") not in (None, asdict(model_config)):
+        raise RunFolderError(f"{run}: holds a run trained with {said}; "
+                             "resume with its settings or choose another out_dir")
+    if net is not None and stored_config(net) != asdict(model_config):
         raise RunFolderError(f"{run}: holds a run of another network configuration; choose another out_dir")
 
 # %% ../nbs/03_train.ipynb #477188b0
@@ -275,7 +291,8 @@ def average_gradients(model: torch.nn.Module, world: int):
 def check_ranks_agree(model: torch.nn.Module, run: Path, rank: int, world: int):
     "Gather a checksum of every process's parameters; rank 0 writes them to `ranks.json`; raise if they differ."
     flat = torch.cat([p.detach().double().flatten() for p in model.parameters()])
-    mine = torch.stack([flat.sum(), (flat * torch.arange(1, flat.numel() + 1, dtype=torch.float64, device=flat.device)).sum()])
+    mine = torch.stack([flat.sum(),
+                        (flat * torch.arange(1, flat.numel() + 1, dtype=torch.float64, device=flat.device)).sum()])
     every = [torch.zeros_like(mine) for _ in range(world)]
     dist.all_gather(every, mine)
     sums = [e.tolist() for e in every]
@@ -297,7 +314,8 @@ def train(config: TrainConfig) -> Path:
     start, train_seconds, saved = 0, 0.0, latest_checkpoint(run) if cfg.resume and run.exists() else None
     if saved is not None:
         check_same_run(saved, cfg, model.config, run)
-        model.load_state_dict(saved["model"]); ema.load_state_dict(saved["ema"]); opt.load_state_dict(saved["optimizer"])
+        model.load_state_dict(saved["model"]); ema.load_state_dict(saved["ema"])
+        opt.load_state_dict(saved["optimizer"])
         if scaler is not None and saved.get("scaler"): scaler.load_state_dict(saved["scaler"])
         start, train_seconds = saved["step"], saved.get("train_seconds", 0.0)
         if rank == 0: print(f"resuming {run} from step {start}")
@@ -305,13 +323,16 @@ def train(config: TrainConfig) -> Path:
     if rank == 0:
         try:
             run.mkdir(parents=True, exist_ok=True)
-            for path in remove_stale_temporaries(run): print(f"removed {path.name}, left by an interrupted checkpoint write")
+            for path in remove_stale_temporaries(run):
+                print(f"removed {path.name}, left by an interrupted checkpoint write")
             (run / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
         except OSError as e: raise RunFolderError(f"{run}: cannot write the run folder ({e})") from e
     log = open(run / "log.jsonl", "a") if rank == 0 else None
-    val_audio = validation_audio(model.config.sample_rate, cfg.validation_songs) if rank == 0 and cfg.validate_every else None
+    val_audio = (validation_audio(model.config.sample_rate, cfg.validation_songs)
+                 if rank == 0 and cfg.validate_every else None)
     model.train()
-    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"{cfg.method}/{cfg.model}", disable=rank > 0)
+    bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"{cfg.method}/{cfg.model}",
+               disable=rank > 0)
     loader = iter(batches(dataset, start, cfg.steps, cfg.batch_size, rank, world, cfg.data_workers))
     for step in bar:
         t0 = time.perf_counter()                         # waiting for data counts as training time
@@ -358,7 +379,8 @@ VALIDATION_SCORES = (("val_mel", "mel distance"), ("val_mr_stft", "MR-STFT dista
 
 # %% ../nbs/03_train.ipynb #6f3586f8
 def plot_log(run):
-    "The curves of `run` (`lincae.figures.plot_training`: loss, gradient norm, gain range, held-out scores), saved as `loss.png`."
+    ("The curves of `run` (`lincae.figures.plot_training`: loss, gradient norm, gain range, held-out scores), "
+     "saved as `loss.png`.")
     config = Path(run) / "config.json"
     label = json.loads(config.read_text()).get("method", "run") if config.exists() else "run"
     fig = plot_training({label: read_log(run)})
@@ -384,7 +406,9 @@ def parse_args(argv=None) -> TrainConfig:
     kinds = {"int": int, "float": float, "bool": _parse_bool, "str": str}
     for f in fields(TrainConfig):
         if f.name == "model_overrides":
-            p.add_argument("--model-overrides", type=json.loads, default=argparse.SUPPRESS, help="JSON dict of CAEConfig fields"); continue
+            p.add_argument("--model-overrides", type=json.loads, default=argparse.SUPPRESS,
+                           help="JSON dict of CAEConfig fields")
+            continue
         base = str(f.type).split(" ")[0]
         p.add_argument("--" + f.name.replace("_", "-"), type=_none_or(kinds.get(base, str)), default=argparse.SUPPRESS)
     try: return TrainConfig(**vars(p.parse_args(argv)))
@@ -404,11 +428,13 @@ def main(argv=None):
     except (CheckpointWriteError, RunFolderError, AudioError, StemFolderError) as e:
         raise SystemExit(f"lincae-train: {last_line(e)}") from None
 
-if __name__ == "__main__" and "__file__" in globals(): main()      # `python -m lincae.train`, `torchrun -m lincae.train`
+# `python -m lincae.train`, `torchrun -m lincae.train`
+if __name__ == "__main__" and "__file__" in globals(): main()
 
 # %% ../nbs/03_train.ipynb #aa56e2c0
 def export_model(checkpoint, dest) -> Path:
-    "Write the inference part of training checkpoint `checkpoint` (config, EMA weights, provenance) to `dest`, atomically."
+    ("Write the inference part of training checkpoint `checkpoint` (config, EMA weights, provenance) to `dest`, "
+     "atomically.")
     payload = read_checkpoint(checkpoint)
     keep = {k: payload[k] for k in ("model_config", "ema", "step", "train_config", "latent_scale") if k in payload}
     return save_checkpoint(keep, dest)

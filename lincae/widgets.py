@@ -71,7 +71,8 @@ def folder_song(path, track: str | None = None, seconds: float = 2.0, offset: fl
     "An excerpt of a track from a stem folder, mono, resampled to `sample_rate`."
     t = find_track(path, track)
     start = int(round(offset * t.sample_rate))
-    if start >= t.frames: raise ValueError(f"{t.path}: offset {offset} s is past the end ({t.frames / t.sample_rate:.2f} s)")
+    if start >= t.frames:
+        raise ValueError(f"{t.path}: offset {offset} s is past the end ({t.frames / t.sample_rate:.2f} s)")
     frames = min(int(round(seconds * t.sample_rate)), t.frames - start)
     return Song(t.name, read_excerpt(t, start, frames, sample_rate), sample_rate)
 
@@ -98,9 +99,10 @@ def resolve_checkpoint(checkpoint=None, root=None) -> tuple[Path, str]:
     if (root / COMMITTED_CHECKPOINT).is_file():
         return root / COMMITTED_CHECKPOINT, f"the committed tiny Lin-CAE ({COMMITTED_CHECKPOINT})"
     if (root / QUICK_RUN / "last.ckpt").is_file():
-        return root / QUICK_RUN / "last.ckpt", f"no committed checkpoint: the quick run {QUICK_RUN}, so expect noise-like audio"
-    raise FileNotFoundError(f"no {COMMITTED_CHECKPOINT} under {root}: pass a checkpoint (e.g. runs/train-tiny/last.ckpt "
-                            "after `make train`)")
+        return (root / QUICK_RUN / "last.ckpt",
+                f"no committed checkpoint: the quick run {QUICK_RUN}, so expect noise-like audio")
+    raise FileNotFoundError(f"no {COMMITTED_CHECKPOINT} under {root}: pass a checkpoint "
+                            "(e.g. runs/train-tiny/last.ckpt after `make train`)")
 
 # %% ../nbs/07_widgets.ipynb #25543ac9
 @dataclass
@@ -133,7 +135,8 @@ class LatentLab:
 # %% ../nbs/07_widgets.ipynb #c80b71bf
 @patch
 def check_stem(self: LatentLab, stem: str) -> str:
-    if stem not in self.song.stems: raise KeyError(f"unknown stem {stem!r}; {self.song.name} has {list(self.song.names)}")
+    if stem not in self.song.stems:
+        raise KeyError(f"unknown stem {stem!r}; {self.song.name} has {list(self.song.names)}")
     return stem
 
 # %% ../nbs/07_widgets.ipynb #6ee0fb1f
@@ -347,7 +350,8 @@ class SeparationPanel:
         except Exception as e:
             self.readout.value = _error(e); return
         for key, audio in (("estimate", r.estimate), ("truth", r.reference)):
-            _show(self.players[key], audio, self.lab.song.sample_rate); self.spectrograms[key].value = spectrogram_png(audio)
+            _show(self.players[key], audio, self.lab.song.sample_rate)
+            self.spectrograms[key].value = spectrogram_png(audio)
         self.last_update_s = time.perf_counter() - t0
         self.readout.value = (f"{self.stem.value}: SI-SDR(separated, true) = <b>{_db(r.score)}</b> "
                               f"&nbsp;(update {self.last_update_s:.2f} s)")
@@ -355,7 +359,8 @@ class SeparationPanel:
 # %% ../nbs/07_widgets.ipynb #ecdc787a
 class VolumePanel:
     "A gain slider over one stem's latent; Dec(a·z) against a·x, with the measured SNRs plotted against a."
-    def __init__(self, lab: LatentLab, sweep_gains=(0.25, 0.5, 1.0, 1.5, 2.0), max_gain: float = 2.0, eager: bool = True):
+    def __init__(self, lab: LatentLab, sweep_gains=(0.25, 0.5, 1.0, 1.5, 2.0), max_gain: float = 2.0,
+                 eager: bool = True):
         self.lab, self.result, self.last_update_s, self.measured, self.sweep_gains = lab, None, None, {}, sweep_gains
         self.stem = W.Dropdown(options=list(lab.song.names), description="stem")
         self.gain = W.FloatSlider(value=0.5, min=0.0, max=max_gain, step=0.05, description="gain a",
@@ -403,7 +408,8 @@ def update(self: VolumePanel, change=None):
     t0 = time.perf_counter()
     try:
         with busy(self.indicator):
-            if change is not None and change.owner is self.stem: self.sweep(sorted({g for pts in self.measured.values() for g in pts}))
+            if change is not None and change.owner is self.stem:
+                self.sweep(sorted({g for pts in self.measured.values() for g in pts}))
             r = self.result = self.measure(self.gain.value)
     except Exception as e:
         self.readout.value = _error(e); return
@@ -421,11 +427,14 @@ class LatentArithmeticApp:
                  checkpoint=None, checkpoint_note: str = "", songs: int = 10):
         self.model, self.seconds, self.offset, self.seed = model, seconds, offset, seed
         self.song_picker = W.Dropdown(options=[(f"eval song {i}", i) for i in range(songs)],
-                                      value=song if isinstance(song, int) and song < songs else None, description="song")
+                                      value=song if isinstance(song, int) and song < songs else None,
+                                      description="song")
         self.path = W.Text(value="" if isinstance(song, int) else str(song), description="or folder",
                            placeholder="stem folder, track folder or MUSDB root", layout=W.Layout(width="420px"))
-        self.checkpoint = W.Text(value="" if checkpoint is None else str(checkpoint), description="checkpoint", placeholder="path to a .ckpt", layout=W.Layout(width="420px"))
-        self.load_song_button, self.load_model_button = W.Button(description="load song"), W.Button(description="load model")
+        self.checkpoint = W.Text(value="" if checkpoint is None else str(checkpoint), description="checkpoint",
+                                 placeholder="path to a .ckpt", layout=W.Layout(width="420px"))
+        self.load_song_button, self.load_model_button = (W.Button(description="load song"),
+                                                         W.Button(description="load model"))
         self.status, self.tabs = W.HTML(checkpoint_note), W.Tab()
         self.status.add_class("lincae-status")
         self.tabs.observe(lambda ch: self.panels[ch.new].show() if ch.new is not None else None, "selected_index")

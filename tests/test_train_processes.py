@@ -6,7 +6,7 @@ from lincae.model import read_checkpoint
 
 BIN = Path(sys.executable).parent
 ARGS = ["--steps", "6", "--batch-size", "2", "--checkpoint-every", "2", "--seed", "5", "--log-every", "1",
-        "--model-overrides", '{"segment_frames": 16}', "--device", "cpu"]
+        "--crop-frames", "16", "--device", "cpu"]
 
 def train_cmd(out: Path, *extra) -> list[str]:
     return [str(BIN / "lincae-train"), *ARGS, "--out-dir", str(out), *extra]
