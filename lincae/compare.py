@@ -28,7 +28,7 @@ def evaluate_once(checkpoint, out_dir, **settings) -> dict:
     return results
 
 # %% ../nbs/05a_compare.ipynb #03b8a6cb
-from .evaluate import HOMOGENEITY_ROWS as HOM, ADDITIVITY_ROWS as ADD   # the results layout, defined once
+from .metrics import HOMOGENEITY_ROWS as HOM, ADDITIVITY_ROWS as ADD   # the results layout, defined once
 from .metrics import PAPER_GAINS
 
 CLAIM_ROWS = [   # (row, where it is in evaluate's results, unit, which way is better)

@@ -13,14 +13,14 @@ from tqdm.auto import tqdm
 from .data import EVAL_SEEDS, STEMS, Song, synth_song
 from .stems import StemFolderError, load_split, read_excerpt, scan_stem_folder
 from .model import CAE, CheckpointError, read_checkpoint
-from .metrics import (PAPER_GAINS, bss_eval_sdr, gain_snr, mel_distance, mr_stft_distance, nanmedian,
-                            relative_error, si_sdr, snr)
+from .metrics import (PAPER_GAINS, HOMOGENEITY_ROWS, ADDITIVITY_ROWS, bss_eval_sdr, gain_snr, mel_distance,
+                            mr_stft_distance, nanmedian, relative_error, si_sdr, snr)
 
 # %% auto #0
-__all__ = ['HOMOGENEITY_KEYS', 'CURVE_GAINS', 'HOMOGENEITY_ROWS', 'ADDITIVITY_ROWS', 'embedded_songs', 'folder_tracks',
-           'folder_songs', 'mixture_consistent', 'homogeneity', 'additivity', 'score_reconstruction',
-           'score_composition', 'oracle_estimates', 'score_separation', 'evaluate', 'results_markdown',
-           'write_text_atomic', 'write_results', 'positive_int', 'check_writable', 'parse_args', 'main']
+__all__ = ['HOMOGENEITY_KEYS', 'CURVE_GAINS', 'embedded_songs', 'folder_tracks', 'folder_songs', 'mixture_consistent',
+           'homogeneity', 'additivity', 'score_reconstruction', 'score_composition', 'oracle_estimates',
+           'score_separation', 'evaluate', 'results_markdown', 'write_text_atomic', 'write_results', 'positive_int',
+           'check_writable', 'parse_args', 'main']
 
 # %% ../nbs/05_evaluate.ipynb #2ebd8a14
 def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8) -> list[Song]:
@@ -238,15 +238,6 @@ def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds
         for k, v in score_separation(mix[:, None].expand_as(st), st, sr, window_seconds).items():
             add(("separation", "mixture as estimate", k), v)
     return raw
-
-# %% ../nbs/05_evaluate.ipynb #70bfb95d
-HOMOGENEITY_ROWS = dict(encoder="encoder_homogeneity", decoder_snr="decoder_homogeneity_snr",
-                        snr_truth="homogeneity_snr_vs_truth", si_sdr_truth="homogeneity_si_sdr_vs_truth",
-                        mel_gap_truth="homogeneity_mel_gap", mr_stft_gap_truth="homogeneity_mr_stft_gap")
-ADDITIVITY_ROWS = dict(encoder="encoder_additivity", decoder_mr_stft="decoder_additivity_mr_stft",
-                       snr_truth="additivity_snr_vs_truth", si_sdr_truth="additivity_si_sdr_vs_truth",
-                       mel_truth="additivity_mel_vs_truth", mel_gap_truth="additivity_mel_gap",
-                       mr_stft_gap_truth="additivity_mr_stft_gap")
 
 # %% ../nbs/05_evaluate.ipynb #abd2587c
 def _separation_table(raw: dict, variant: str, stems: list[str]) -> dict:

@@ -38,7 +38,7 @@ def save_figure(fig, path, dpi: int = 110) -> Path:
     return path
 
 # %% ../nbs/06_figures.ipynb #c0044f85
-from .evaluate import HOMOGENEITY_ROWS as HOM, ADDITIVITY_ROWS as ADD   # the results layout, defined once
+from .metrics import HOMOGENEITY_ROWS as HOM, ADDITIVITY_ROWS as ADD   # the results layout, defined once
 
 HOMOGENEITY_PANELS = [(HOM["encoder"], "relative error (lower is better)", "encoder: Enc(a·x) vs a·Enc(x)"),
                       (HOM["decoder_snr"], "SNR (dB)", "decoder: Dec(a·z) vs a·Dec(z)"),

@@ -7,9 +7,9 @@ from __future__ import annotations
 import torch
 
 # %% auto #0
-__all__ = ['AUTHOR_RESOLUTIONS', 'MEL_SCALES', 'PAPER_GAINS', 'si_sdr', 'snr', 'STFTResolution', 'stft_magnitude',
-           'stft_distance', 'mr_stft_distance', 'mel_distance', 'bss_eval_frames', 'nanmedian', 'bss_eval_sdr',
-           'median_over_tracks', 'framewise_snr', 'relative_error', 'gain_snr']
+__all__ = ['AUTHOR_RESOLUTIONS', 'MEL_SCALES', 'PAPER_GAINS', 'HOMOGENEITY_ROWS', 'ADDITIVITY_ROWS', 'si_sdr', 'snr',
+           'STFTResolution', 'stft_magnitude', 'stft_distance', 'mr_stft_distance', 'mel_distance', 'bss_eval_frames',
+           'nanmedian', 'bss_eval_sdr', 'median_over_tracks', 'framewise_snr', 'relative_error', 'gain_snr']
 
 # %% ../nbs/04_metrics.ipynb #4c73525f
 def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -161,6 +161,15 @@ def framewise_snr(estimate: torch.Tensor, reference: torch.Tensor, window: int, 
 
 # %% ../nbs/04_metrics.ipynb #7b7422ae
 PAPER_GAINS = (0.25, 0.5, 0.75, 1.1)
+
+# %% ../nbs/04_metrics.ipynb #c9c51653
+HOMOGENEITY_ROWS = dict(encoder="encoder_homogeneity", decoder_snr="decoder_homogeneity_snr",
+                        snr_truth="homogeneity_snr_vs_truth", si_sdr_truth="homogeneity_si_sdr_vs_truth",
+                        mel_gap_truth="homogeneity_mel_gap", mr_stft_gap_truth="homogeneity_mr_stft_gap")
+ADDITIVITY_ROWS = dict(encoder="encoder_additivity", decoder_mr_stft="decoder_additivity_mr_stft",
+                       snr_truth="additivity_snr_vs_truth", si_sdr_truth="additivity_si_sdr_vs_truth",
+                       mel_truth="additivity_mel_vs_truth", mel_gap_truth="additivity_mel_gap",
+                       mr_stft_gap_truth="additivity_mr_stft_gap")
 
 # %% ../nbs/04_metrics.ipynb #0e63a540
 def _energy(x: torch.Tensor) -> torch.Tensor: return x.double().flatten(1).pow(2).sum(1)
