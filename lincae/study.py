@@ -29,6 +29,8 @@ VARIANTS = {   # name -> TrainConfig fields (over the base: lin-cae, 400 steps o
     "uniform, σ_max 10, 16× compression":   {**UNIFORM_10, "model_overrides": dict(sigma_max=10.0, latent_channels=64)},
     "paper recipe, width 24":               {**PAPER_NOISE, "model_overrides": dict(sigma_max=80.0, base_channels=24)},
     "paper recipe, 2 U-Net blocks":         {**PAPER_NOISE, "model_overrides": dict(sigma_max=80.0, unet_blocks=2)},
+    "paper recipe, Δ 0.1 → 0.001":          {**PAPER_NOISE, "delta_end_exp": 3.0},
+    "paper recipe, 32-frame crops, batch 16": {**PAPER_NOISE, "crop_frames": 32, "batch_size": 16},
 }
 
 # %% ../nbs/03a_study.ipynb #a14f89ae
