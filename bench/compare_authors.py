@@ -19,12 +19,11 @@ neither always runs second) and the median of `--repeats` calls after `--warmup`
 (defaults: paper 3 after 1, tiny 5 after 2).  The JSON also keeps every time, the minima and the median of
 the per-pair ratios, which are more robust than the ratio of medians when the CPU is shared.
 
-The authors' package is installed for the benchmark only, never into the project: when
-`import linear_cae` fails it runs `python -m pip install --no-deps --target <repo>/.bench-deps
-linear-cae==0.1.4 huggingface_hub` and appends `.bench-deps` to `sys.path` (after the venv, so nothing
-there can shadow torch/numpy).  The package's `__init__` imports its Hugging Face inference wrapper; if
-that import chain fails (e.g. huggingface_hub needs modules absent from the venv) the network modules
-are loaded without running the package `__init__` (they only need torch and numpy).
+The authors' package is installed for the benchmark only, never into the project, by bench/authors.py (shared with
+notebook 08b and tests/test_released.py): when `import linear_cae` fails it runs `python -m pip install --no-deps
+--target <repo>/.bench-deps linear-cae==0.1.4` and appends `.bench-deps` to `sys.path` (after the venv, so nothing
+there can shadow torch/numpy); a stand-in `huggingface_hub` (it only refuses to download) lets the package import
+where the real one is missing.
 
 Exact command (from the repository root; about 2 min on 2 CPU cores):
 
@@ -41,17 +40,13 @@ Add `--profile` to print torch.profiler tables (top ops by self time) of one cal
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import inspect
 import math
 import os
 import shlex
 import statistics
-import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import torch
@@ -62,44 +57,19 @@ from lincae.model import CAE, CAEConfig, count_parameters
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_step import (DELTA, autocast, count_flops, environment, lincae_train_step, profile_table,  # noqa: E402
                         random_audio, sync, write_json, CROP_FRAMES)
+from authors import AUTHORS_PACKAGE, BENCH_DEPS, authors_modules  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_DEPS = ROOT / ".bench-deps"
-AUTHORS_REQUIREMENTS = ["linear-cae==0.1.4", "huggingface_hub"]
 WARMUP = {"paper": 1}          # everything else: 2
 REPEATS = {"paper": 3}         # everything else: 5 (unless --repeats)
 
 
 # ---------------------------------------------------------------------------------------------- authors' code
-def _import_generator():
-    "Import `linear_cae.components.generator`, skipping the package `__init__` if its import chain fails."
-    try:
-        return importlib.import_module("linear_cae.components.generator")
-    except ImportError as e:
-        if getattr(e, "name", None) in ("linear_cae", "linear_cae.components", "linear_cae.components.generator"):
-            raise
-        print(f"note: `import linear_cae` failed ({type(e).__name__}: {e}); loading its components without the package __init__")
-    for name in [m for m in sys.modules if m == "linear_cae" or m.startswith("linear_cae.")]:
-        del sys.modules[name]
-    spec = importlib.util.find_spec("linear_cae")
-    pkg = types.ModuleType("linear_cae")
-    pkg.__path__, pkg.__file__ = list(spec.submodule_search_locations), spec.origin
-    sys.modules["linear_cae"] = pkg
-    return importlib.import_module("linear_cae.components.generator")
-
-
 def authors_generator_module():
-    "The authors' `generator` module, installing `linear-cae` into `.bench-deps` first if needed."
-    if "linear_cae.components.generator" in sys.modules: return sys.modules["linear_cae.components.generator"]
-    if importlib.util.find_spec("linear_cae") is None:
-        if str(BENCH_DEPS) not in sys.path: sys.path.append(str(BENCH_DEPS))
-        importlib.invalidate_caches()
-    if importlib.util.find_spec("linear_cae") is None:
-        cmd = [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(BENCH_DEPS), *AUTHORS_REQUIREMENTS]
-        print("installing the authors' package for the benchmark:", shlex.join(cmd))
-        subprocess.run(cmd, check=True)
-        importlib.invalidate_caches()
-    gen = _import_generator()
+    "The authors' `generator` module (bench/authors.py installs `linear-cae` into `.bench-deps` first if needed)."
+    authors = authors_modules(install=True, target=BENCH_DEPS)
+    if authors is None: raise SystemExit(f"the authors' package {AUTHORS_PACKAGE} is not installed and could not be")
+    gen = authors.generator
     version = next(iter(BENCH_DEPS.glob("linear_cae-*.dist-info")), None)
     print(f"authors' code: {Path(gen.__file__).parent.parent}" + (f" ({version.name})" if version else ""))
     return gen

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08b_released.ipynb #e53ac545
 from __future__ import annotations
-import importlib, importlib.util, math, os, subprocess, sys, tempfile, types
+import math
 from dataclasses import replace
 from pathlib import Path
 import torch
@@ -17,11 +17,10 @@ from .inference import Autoencoder
 from .model import CAE, CAEConfig, ResBlock, positional_noise
 
 # %% auto #0
-__all__ = ['HF_REPO', 'RELEASED_MODELS', 'RELEASED_FILES', 'AUTHORS_DEFAULTS', 'RELEASED_SETTINGS', 'AUTHORS_PACKAGE',
-           'ReleasedError', 'model_id_of', 'released_files', 'released_config', 'authors_settings', 'released_key_map',
+__all__ = ['HF_REPO', 'RELEASED_MODELS', 'RELEASED_FILES', 'AUTHORS_DEFAULTS', 'RELEASED_SETTINGS', 'ReleasedError',
+           'model_id_of', 'released_files', 'released_config', 'authors_settings', 'released_key_map',
            'convert_state_dict', 'AuthorsFraming', 'read_yaml', 'read_state_dict', 'released_latent_scale',
-           'load_released', 'write_released', 'save_released', 'ReleasedAutoencoder', 'authors_noise',
-           'authors_modules', 'authors_release', 'compare_with_authors']
+           'load_released', 'write_released', 'save_released', 'ReleasedAutoencoder', 'authors_noise']
 
 # %% ../nbs/08b_released.ipynb #ab269b23
 HF_REPO = "BernardoTorres/linear_consistency_autoencoders"
@@ -403,82 +402,3 @@ def decode(self: ReleasedAutoencoder, latents, length: int, steps: int = 1, seed
         out.append(self.model.frontend.decode_audio(rep, int(length), clamp=clamp).cpu())
     out = torch.cat(out)
     return out if batched else out[0]
-
-# %% ../nbs/08b_released.ipynb #3ac27054
-AUTHORS_PACKAGE = "linear-cae==0.1.4"
-
-# %% ../nbs/08b_released.ipynb #1c989f9e
-def _import_authors(stub_hub: bool):
-    saved = {k: sys.modules.pop(k) for k in list(sys.modules) if k == "linear_cae" or k.startswith("linear_cae.")}
-    real_hub = sys.modules.get("huggingface_hub")
-    if stub_hub:
-        hub = types.ModuleType("huggingface_hub")
-        def hf_hub_download(*a, **k):
-            raise RuntimeError("huggingface_hub is not installed (stand-in for lincae's tests)")
-        hub.hf_hub_download = hf_hub_download
-        sys.modules["huggingface_hub"] = hub
-    try: return importlib.import_module("linear_cae.inference")
-    except Exception:
-        for k in [k for k in sys.modules if k == "linear_cae" or k.startswith("linear_cae.")]: del sys.modules[k]
-        sys.modules.update(saved)
-        raise
-    finally:
-        if stub_hub:
-            sys.modules.pop("huggingface_hub", None)
-            if real_hub is not None: sys.modules["huggingface_hub"] = real_hub
-
-# %% ../nbs/08b_released.ipynb #7f70bb39
-def authors_modules(install: bool = False, target=None) -> types.SimpleNamespace | None:
-    ("The authors' `frontends`, `generator`, `diffusion`, `inference` modules, installing the package if asked; "
-     "else None.")
-    if target is None:
-        from lincae.runtime import project_root
-        target = project_root() / ".bench-deps"
-    target = Path(target)
-    if importlib.util.find_spec("linear_cae") is None and str(target) not in sys.path:
-        sys.path.append(str(target)); importlib.invalidate_caches()
-    if importlib.util.find_spec("linear_cae") is None:
-        if not install: return None
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), AUTHORS_PACKAGE]
-        print("installing the authors' package for the comparison:", " ".join(cmd), file=sys.stderr)
-        if subprocess.run(cmd).returncode != 0: return None
-        importlib.invalidate_caches()
-    stub = importlib.util.find_spec("huggingface_hub") is None
-    try: inference = _import_authors(stub)
-    except ImportError:                              # e.g. a broken huggingface_hub install: use the stand-in
-        inference = _import_authors(True)
-    c = "linear_cae.components."
-    return types.SimpleNamespace(inference=inference, Autoencoder=inference.Autoencoder,
-                                 frontends=sys.modules[c + "frontends"], generator=sys.modules[c + "generator"],
-                                 diffusion=sys.modules[c + "diffusion"])
-
-# %% ../nbs/08b_released.ipynb #3ea12f97
-def authors_release(authors, folder, settings: dict = RELEASED_SETTINGS, model_id: str = "lin-cae-2", seed: int = 0):
-    ("The authors' `Autoencoder` built from `settings` with seeded random weights, written to `folder` in the "
-     "published layout.")
-    torch.manual_seed(seed)
-    ae = authors.Autoencoder(*(dict(settings[k]) for k in ("frontend", "generator", "diffusion")), name=model_id)
-    with torch.no_grad():
-        for p in ae.parameters(): p.add_(0.02 * torch.randn_like(p))
-    write_released(folder, **settings, state_dict=ae.state_dict())
-    return ae.eval()
-
-# %% ../nbs/08b_released.ipynb #1fe5e2fb
-def compare_with_authors(ae, model: CAE, scale: float, audio: torch.Tensor, steps=(1,)) -> dict[str, float]:
-    "max |ours − theirs| / max |theirs| for the representation, the latents and the decodes with `steps` steps."
-    n, fe, out = audio.shape[-1], model.frontend, {}
-    if not isinstance(fe, AuthorsFraming): raise ValueError("compare a model loaded with framing='authors'")
-    given = fe.pad(audio) if n < fe.n_fft else audio     # their code refuses audio shorter than one window
-    with torch.no_grad():
-        out["representation"] = (fe.to_rep(fe.pad(audio)), ae.frontend.to_representation(given))
-        batch = audio.shape[0]                       # one chunk, so their noise is drawn like ours (all at once)
-        z_theirs = ae.encode(given, max_batch_size=batch)
-        z = model.encode(audio)
-        out["latents"] = (scale * z, z_theirs)
-        for s in steps:
-            torch.manual_seed(10 + s); theirs = ae.decode(z_theirs, full_length=n, diffusion_steps=s,
-                                                          max_batch_size=batch)
-            torch.manual_seed(10 + s); ours = model.decode(z, n, steps=s, clamp=False)
-            # ours: silence after theirs end
-            out[f"decode, {s} step(s)"] = (ours, F.pad(theirs, (0, n - theirs.shape[-1])))
-    return {k: float((a - b).abs().max() / b.abs().max()) for k, (a, b) in out.items()}

@@ -4,7 +4,8 @@ Needs the authors' package `linear-cae==0.1.4`: when it is not importable it is 
 git-ignored `<repo>/.bench-deps`; if that fails (offline) the comparisons are skipped — unless the environment variable
 `LINCAE_REQUIRE_AUTHORS` is set (CI), which turns the skip into a failure.
 """
-import inspect, os
+import inspect, os, sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,9 +13,11 @@ import torch.nn.functional as F
 
 from lincae.audio import bandlimited_noise
 from lincae.model import CAE, CAEConfig, count_parameters
-from lincae.released import (AUTHORS_DEFAULTS, AUTHORS_PACKAGE, RELEASED_FILES, RELEASED_SETTINGS, ReleasedAutoencoder,
-                             ReleasedError, authors_modules, authors_release, authors_settings, compare_with_authors,
-                             load_released, save_released)
+from lincae.released import (AUTHORS_DEFAULTS, RELEASED_FILES, RELEASED_SETTINGS, ReleasedAutoencoder, ReleasedError,
+                             authors_settings, load_released, save_released)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))   # the authors' code lives outside the package
+from authors import AUTHORS_PACKAGE, authors_modules, authors_release, compare_with_authors  # noqa: E402
 
 
 @pytest.fixture(scope="module")
