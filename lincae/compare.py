@@ -12,9 +12,9 @@ __all__ = ['CLAIM_ROWS', 'evaluate_once', 'claim_table', 'claim_markdown']
 
 # %% ../nbs/05a_compare.ipynb #a3dd2c73
 def evaluate_once(checkpoint, out_dir, **settings) -> dict:
-    ("""`evaluate(checkpoint, **settings)` written to `out_dir`, unless `out_dir/results.json` already holds the """
-     """results of
-    this checkpoint (same path and step) with these settings: evaluation is deterministic, so they are reused.""")
+    """`evaluate(checkpoint, **settings)` written to `out_dir`, unless `out_dir/results.json` already holds the
+    results of this checkpoint (same path and step) with these settings: evaluation is deterministic, so they are
+    reused."""
     from lincae.evaluate import evaluate, write_results
     from lincae.model import read_checkpoint
     path = Path(out_dir) / "results.json"

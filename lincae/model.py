@@ -385,9 +385,8 @@ def decoding_noise(seed, shape: tuple):
 @patch
 @torch.no_grad()
 def decode_rep(self: CAE, z: torch.Tensor, steps: int = 1, seed=None, noise=None) -> torch.Tensor:
-    ("""Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, """
-     """`steps` consistency steps.
-    The noise of step k is `noise(k)`; by default `decoding_noise(seed, ...)`.""")
+    """Latents `[B, C, T_latent]` → representation `[B, 2, bins, T_latent·time_downsampling]`, `steps` consistency
+    steps. The noise of step k is `noise(k)`; by default `decoding_noise(seed, ...)`."""
     c = self.config
     check_steps(steps)
     z = z.to(self.device)

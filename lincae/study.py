@@ -52,9 +52,9 @@ def train_command(cfg: TrainConfig) -> list[str]:
 
 # %% ../nbs/03a_study.ipynb #644e72db
 def run_variants(configs: dict, parallel: int = 2, seconds: float = 0) -> dict:
-    ("""Train every `TrainConfig` of `configs` (name → config), `parallel` at a time with one thread each; a run that
-    passes `seconds` of training (when > 0) is stopped; its log keeps its validation curve. """
-     """Returns {name: exit status}.""")
+    """Train every `TrainConfig` of `configs` (name → config), `parallel` at a time with one thread each; a run that
+    passes `seconds` of training (when > 0) is stopped; its log keeps its validation curve. Returns {name: exit
+    status}."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     waiting, running, status = list(configs.items()), {}, {}
     while waiting or running:

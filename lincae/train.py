@@ -165,9 +165,9 @@ def _stack_audio(items: list) -> torch.Tensor: return torch.stack([item["audio"]
 
 # %% ../nbs/03_train.ipynb #bf39901c
 def batches(dataset, start: int, steps: int, batch_size: int, rank: int = 0, world: int = 1, workers: int = 1):
-    ("""Yield the audio batches of steps `start` … `steps − 1`, each exactly `get_batch(dataset, step, …)`, """
-     """drawn ahead of
-    the training step by `workers` processes (0: drawn in the loop). Song synthesis and cropping leave the hot path.""")
+    """Yield the audio batches of steps `start` … `steps − 1`, each exactly `get_batch(dataset, step, …)`, drawn ahead
+    of the training step by `workers` processes (0: drawn in the loop). Song synthesis and cropping leave the hot
+    path."""
     if workers == 0:
         yield from (get_batch(dataset, s, batch_size, rank, world) for s in range(start, steps)); return
     order = [(s * world + rank) * batch_size + j for s in range(start, steps) for j in range(batch_size)]
