@@ -118,16 +118,18 @@ def load_model(args) -> Autoencoder:
     return ae
 
 # %% ../nbs/08a_cli.ipynb #b30ba715
-def encode_padded(ae: Autoencoder, audio: torch.Tensor, length: int) -> torch.Tensor:
-    "Latents of `audio` padded with silence (or cut) to `length` samples, so that latents of several files align."
-    return ae.encode(F.pad(audio, (0, max(0, length - len(audio))))[:length], ae.sample_rate)
+def encode_padded(ae: Autoencoder, audio: torch.Tensor, length: int, name: str = "audio") -> torch.Tensor:
+    """Latents of `audio` padded with silence (or cut) to `length` samples, so that latents of several files align;
+    warnings call the input `name`."""
+    return ae.encode(F.pad(audio, (0, max(0, length - len(audio))))[:length], ae.sample_rate, name=str(name))
 
 # %% ../nbs/08a_cli.ipynb #e915e023
 def cmd_encode(args):
     check_output(args.output, "latents", [args.input])
     ae = load_model(args)
     audio = read_input(args.input, ae, args.quiet)
-    save_latents(args.output, ae.encode(audio, ae.sample_rate), len(audio), ae, Path(args.input).name)
+    z = ae.encode(audio, ae.sample_rate, name=str(args.input))
+    save_latents(args.output, z, len(audio), ae, Path(args.input).name)
 
 # %% ../nbs/08a_cli.ipynb #22f6d5cd
 def decode_to(args, ae: Autoencoder, z: torch.Tensor, length: int):
@@ -165,7 +167,7 @@ def cmd_mix(args):
     ae = load_model(args)
     audios = [read_input(p, ae, args.quiet) for p in inputs]
     length = max(len(a) for a in audios)
-    z = sum(g * encode_padded(ae, a, length) for g, a in zip(gains, audios))
+    z = sum(g * encode_padded(ae, a, length, p) for g, a, p in zip(gains, audios, inputs))
     decode_to(args, ae, z, length)
 
 # %% ../nbs/08a_cli.ipynb #4448464d
@@ -176,7 +178,8 @@ def cmd_separate(args):
     if len(accomp) != len(mix):
         note(f"{args.accompaniment}: {len(accomp)} samples against the mixture's {len(mix)}: padded or cut to match",
              args.quiet)
-    decode_to(args, ae, ae.encode(mix, ae.sample_rate) - encode_padded(ae, accomp, len(mix)), len(mix))
+    decode_to(args, ae, ae.encode(mix, ae.sample_rate, name=str(args.mix))
+              - encode_padded(ae, accomp, len(mix), args.accompaniment), len(mix))
 
 # %% ../nbs/08a_cli.ipynb #e46166af
 def integer_at_least(low: int):

@@ -180,10 +180,11 @@ def _batches(self: Autoencoder, jobs: list, desc: str):
 
 # %% ../nbs/08_inference.ipynb #6996ea32
 @patch
-def _prepare(self: Autoencoder, audio, sample_rate: int, batched: bool) -> torch.Tensor:
+def _prepare(self: Autoencoder, audio, sample_rate: int, batched: bool, name: str = "audio") -> torch.Tensor:
     audio = to_batch(as_float_audio(audio), batched)
     # one peak warning
-    return check_values(resample_to(check_values(audio, peak_warning=False), sample_rate, self.sample_rate))
+    return check_values(resample_to(check_values(audio, name, peak_warning=False), sample_rate, self.sample_rate),
+                        name)
 
 # %% ../nbs/08_inference.ipynb #e9122cda
 @patch
@@ -208,10 +209,11 @@ def _encode_raw(self: Autoencoder, audio: torch.Tensor) -> torch.Tensor:
 
 # %% ../nbs/08_inference.ipynb #496af68a
 @patch
-def encode(self: Autoencoder, audio, sample_rate: int, batched: bool = False) -> torch.Tensor:
+def encode(self: Autoencoder, audio, sample_rate: int, batched: bool = False, name: str = "audio") -> torch.Tensor:
     """Audio → latents / `latent_scale`: `[samples]` or `[channels, samples]` → `[C, frames]`;
-    with `batched=True`, `[batch, samples]` or `[batch, channels, samples]` → `[batch, C, frames]`."""
-    z = self._encode_raw(self._prepare(audio, sample_rate, batched)) / self.latent_scale
+    with `batched=True`, `[batch, samples]` or `[batch, channels, samples]` → `[batch, C, frames]`.
+    `name` is what a warning or error about the input calls it (a file name, say)."""
+    z = self._encode_raw(self._prepare(audio, sample_rate, batched, name)) / self.latent_scale
     return z if batched else z[0]
 
 # %% ../nbs/08_inference.ipynb #d6d8228f

@@ -27,9 +27,9 @@ from .figures import plot_training
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
            'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'RunFolderError',
-           'write_checkpoints', 'latest_checkpoint', 'check_same_run', 'remove_stale_temporaries', 'setup_processes',
-           'average_gradients', 'check_ranks_agree', 'train', 'read_log', 'plot_log', 'parse_args', 'last_line', 'main',
-           'export_model']
+           'write_checkpoints', 'latest_checkpoint', 'resume_hint', 'append_log', 'check_same_run',
+           'remove_stale_temporaries', 'setup_processes', 'average_gradients', 'check_ranks_agree', 'train', 'read_log',
+           'plot_log', 'save_plot', 'parse_args', 'last_line', 'main', 'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -228,12 +228,10 @@ def write_checkpoints(run: Path, payload: dict, keep: int):
         target = run / "last.ckpt"
         save_checkpoint(payload, target)
     except (OSError, RuntimeError) as e:     # torch.save on a full disk raises RuntimeError ("unexpected pos …")
-        good = latest_checkpoint(run)
-        last = f"step {good['step']} (resume from it with the same command)" if good else "none"
         # what torch.save says on a full disk
         cause = f"{e}; is the disk full?" if "unexpected pos" in str(e) else str(e)
         raise CheckpointWriteError(f"{run}: could not write {target.name} at step {payload['step']} ({cause}); "
-                                   f"the last good checkpoint is {last}") from e
+                                   f"the last good checkpoint is {resume_hint(run)}") from e
 
 # %% ../nbs/03_train.ipynb #9bdaa944
 def latest_checkpoint(run: Path) -> dict | None:
@@ -249,6 +247,20 @@ def latest_checkpoint(run: Path) -> dict | None:
 OPERATIONAL_FIELDS = {"out_dir", "resume", "log_every", "validate_every", "validation_songs", "checkpoint_every",
                       "keep_checkpoints", "device", "data_workers"}
 
+# %% ../nbs/03_train.ipynb #a4fdbbfc
+def resume_hint(run: Path) -> str:
+    "The newest good checkpoint of `run` in words: what a failed write leaves to resume from."
+    good = latest_checkpoint(run)
+    return f"step {good['step']} (resume from it with the same command)" if good else "none"
+
+# %% ../nbs/03_train.ipynb #4c0ca237
+def append_log(log, record: dict, run: Path):
+    "Append `record` to the open `log.jsonl` of `run`; a failed write (a full disk…) names the step and what is left."
+    try: log.write(json.dumps(record) + "\n"); log.flush()
+    except OSError as e:
+        raise RunFolderError(f"{run}: could not write log.jsonl at step {record['step']} ({e}); "
+                             f"the last good checkpoint is {resume_hint(run)}") from e
+
 # %% ../nbs/03_train.ipynb #8b30a6ca
 def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
     """Refuse to resume a checkpoint trained with other settings (method, steps, lr, …) or another network: continuing
@@ -259,9 +271,9 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
         raise RunFolderError(f"{run}: holds a run trained with {said}; "
-                             "resume with its settings or choose another out_dir")
+                             "resume with its settings or choose another out_dir (--out-dir)")
     if net is not None and stored_config(net) != asdict(model_config):
-        raise RunFolderError(f"{run}: holds a run of another network configuration; choose another out_dir")
+        raise RunFolderError(f"{run}: holds a run of another network configuration; choose another out_dir (--out-dir)")
 
 # %% ../nbs/03_train.ipynb #477188b0
 def remove_stale_temporaries(run: Path) -> list[Path]:
@@ -355,19 +367,19 @@ def train(config: TrainConfig) -> Path:
             lo, hi = gain_range(step, cfg.steps, cfg.anneal) if cfg.gains else (1.0, 1.0)
             record = dict(step=step, loss=loss.item(), grad_norm=grad_norm, lr=learning_rate(step, cfg),
                           gain_lo=lo, gain_hi=hi, skipped=not ok, seconds=seconds, train_seconds=train_seconds)
-            log.write(json.dumps(record) + "\n"); log.flush(); bar.set_postfix(loss=f"{record['loss']:.3g}")
+            append_log(log, record, run); bar.set_postfix(loss=f"{record['loss']:.3g}")
         done = step + 1
         if val_audio is not None and (done % cfg.validate_every == 0 or done == cfg.steps):
             t1 = time.perf_counter()
             scores = validate(ema, val_audio)           # CPU audio: encode moves it, decode returns CPU
             record = dict(step=done, train_seconds=train_seconds, **scores, val_seconds=time.perf_counter() - t1)
-            log.write(json.dumps(record) + "\n"); log.flush(); bar.set_postfix(val_mel=f"{scores['val_mel']:.3g}")
+            append_log(log, record, run); bar.set_postfix(val_mel=f"{scores['val_mel']:.3g}")
         if rank == 0 and (done == cfg.steps or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0)):
             payload = checkpoint_payload(model, ema, opt, scaler, done, cfg)
             write_checkpoints(run, {**payload, "train_seconds": train_seconds}, cfg.keep_checkpoints)
     if world > 1: check_ranks_agree(model, run, rank, world)
     if rank == 0:
-        log.close(); plt.close(plot_log(run))
+        log.close(); save_plot(run)
     return run
 
 # %% ../nbs/03_train.ipynb #c022
@@ -386,6 +398,15 @@ def plot_log(run):
     fig = plot_training({label: read_log(run)})
     fig.savefig(Path(run) / "loss.png", dpi=100)
     return fig
+
+# %% ../nbs/03_train.ipynb #47888f5b
+def save_plot(run) -> bool:
+    "Draw `loss.png` at the end of a run; a failure (a full disk…) warns and keeps the finished run (False)."
+    try: plt.close(plot_log(run)); return True
+    except OSError as e:
+        print(f"warning: {run}: could not draw loss.png ({e}); the checkpoints and log.jsonl are complete",
+              file=sys.stderr)
+        return False
 
 # %% ../nbs/03_train.ipynb #c024
 def _parse_bool(s: str) -> bool:
