@@ -48,7 +48,8 @@ def pseudo_huber(student: torch.Tensor, teacher: torch.Tensor, c_factor: float =
 # %% ../nbs/02a_consistency.ipynb #c017
 def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: float, generator=None,
                      noise_distribution: str = "lognormal"):
-    "Weighted pseudo-Huber loss between student (index i) and teacher (index i − Δ). Returns (loss, info dict)."
+    ("Weighted pseudo-Huber loss between student (index i) and teacher (index i − Δ). "
+     "Returns (loss, info: σ, weight, student output).")
     c, b = model.config, target.shape[0]
     idx = sample_noise_index(b, c, generator, distribution=noise_distribution)
     sigma_s, sigma_t = karras_sigma(idx, c), karras_sigma((idx - delta).clamp(min=0), c)
@@ -61,7 +62,7 @@ def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: f
         teacher = model.unet(target + sigma_t.view(-1, 1, 1, 1) * noise, sigma_t, maps)
     student = model.unet(target + sigma_s.view(-1, 1, 1, 1) * noise, sigma_s, maps)
     loss = (weight * pseudo_huber(student.float(), teacher.float())).mean()
-    return loss, dict(sigma=sigma_s, weight=weight)
+    return loss, dict(sigma=sigma_s, weight=weight, student=student)
 
 # %% ../nbs/02a_consistency.ipynb #c021
 def fit_batch(model: CAE, audio: torch.Tensor, steps: int, lr: float = 1e-3, seed: int = 0, log_every: int = 0):
