@@ -10,7 +10,7 @@ from .model import CAE, CAEConfig, karras_sigma, make_generator
 
 # %% auto #0
 __all__ = ['NOISE_DISTRIBUTIONS', 'noise_index_weights', 'sample_noise_index', 'delta_schedule', 'pseudo_huber',
-           'consistency_loss', 'fit_batch', 'tones']
+           'consistency_loss', 'log_magnitude_distance', 'fit_batch', 'tones']
 
 # %% ../nbs/02a_consistency.ipynb #c007
 NOISE_DISTRIBUTIONS = ("lognormal", "uniform")
@@ -63,6 +63,12 @@ def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: f
     student = model.unet(target + sigma_s.view(-1, 1, 1, 1) * noise, sigma_s, maps)
     loss = (weight * pseudo_huber(student.float(), teacher.float())).mean()
     return loss, dict(sigma=sigma_s, weight=weight, student=student)
+
+# %% ../nbs/02a_consistency.ipynb #2d44209a
+def log_magnitude_distance(estimate: torch.Tensor, target: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
+    "Mean |log(|estimate| + eps) − log(|target| + eps)| over the complex bins of two representations `[B, 2, …]`."
+    magnitude = lambda rep: torch.complex(rep[:, 0].float(), rep[:, 1].float()).abs()
+    return ((magnitude(estimate) + eps).log() - (magnitude(target) + eps).log()).abs().mean()
 
 # %% ../nbs/02a_consistency.ipynb #c021
 def fit_batch(model: CAE, audio: torch.Tensor, steps: int, lr: float = 1e-3, seed: int = 0, log_every: int = 0):

@@ -14,7 +14,7 @@ import torch.distributed as dist
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointError, stored_config
-from .consistency import consistency_loss, delta_schedule, NOISE_DISTRIBUTIONS
+from .consistency import consistency_loss, delta_schedule, log_magnitude_distance, NOISE_DISTRIBUTIONS
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds
 from .stems import StemFolderCrops, StemFolderError
@@ -50,7 +50,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
        for k in ("seed", "validate_every", "checkpoint_every", "keep_checkpoints", "data_workers")},
     "warmup_steps": ((int, type(None)), lambda v: v is None or v >= 0, "None or an integer ≥ 0"),
     "lr": ((int, float, type(None)), lambda v: v is None or 0 < v < math.inf, "None or a number > 0"),
-    **{k: ((int, float), lambda v: 0 <= v < math.inf, "a number ≥ 0") for k in ("lr_min",)},
+    **{k: ((int, float), lambda v: 0 <= v < math.inf, "a number ≥ 0") for k in ("lr_min", "magnitude_weight")},
     **{k: ((int, float), lambda v: 0 < v < math.inf, "a number > 0") for k in ("grad_clip", "song_seconds")},
     "ema_decay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
@@ -82,6 +82,8 @@ class TrainConfig:
     delta_start_exp: float = 1.0     # Δ = 0.1^(start + (end − start)·step/steps): the paper's 0.1 → 0.01
     delta_end_exp: float = 2.0
     noise_distribution: str | None = None   # None: PRESET_DEFAULTS; "lognormal" (the paper's) or "uniform"
+    magnitude_weight: float = 0.0    # × log_magnitude_distance (02a) added to the loss; 0: the published loss. Speeds
+                                     # short runs, degrades long ones (README): make train's 10-minute recipe uses 30
     gains: bool | None = None        # None: as the method says
     mixtures: bool | None = None
     anneal: bool | None = None
@@ -197,11 +199,12 @@ def training_batch(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig,
 
 # %% ../nbs/03_train.ipynb #c403c395
 def training_loss(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, gen: torch.Generator):
-    "Consistency loss of one batch of clean crops `[B, samples]`."
+    "Consistency loss of one batch of clean crops `[B, samples]`, plus the weighted magnitude term."
     batch = training_batch(model, audio, step, cfg, gen)
     delta = delta_schedule(step, cfg.steps, start_exp=cfg.delta_start_exp, end_exp=cfg.delta_end_exp)
-    loss, _ = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution)
-    return loss
+    loss, info = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution)
+    if not cfg.magnitude_weight: return loss
+    return loss + cfg.magnitude_weight * log_magnitude_distance(info["student"], batch.target)
 
 # %% ../nbs/03_train.ipynb #c016
 def checkpoint_payload(model, ema, opt, scaler, step: int, cfg: TrainConfig) -> dict:
@@ -267,6 +270,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     it would splice two recipes and label the result with the second."""
     old, new, net = dict(saved.get("train_config") or {}), asdict(cfg), saved.get("model_config")
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
+    if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
