@@ -47,6 +47,9 @@ if __name__ == "__main__":
     p.add_argument("--sigma-max-share", type=float, default=0.0)
     p.add_argument("--magnitude-fade", type=int, default=0, help="steps over which the weight falls to 0")
     p.add_argument("--method", default="lin-cae")
+    p.add_argument("--lr", type=float, default=None, help="None: the preset's")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--delta-end-exp", type=float, default=2.0, help="Δ ends at 0.1^this (the paper's 2: 0.01)")
     p.add_argument("--paper-noise", action="store_true", help="log-normal noise levels and σ_max 80 (the shipped recipe)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
@@ -54,6 +57,7 @@ if __name__ == "__main__":
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
     run = train(TrainConfig(method=a.method, steps=a.steps, out_dir=a.out, validate_every=100, checkpoint_every=100,
-                            magnitude_weight=a.magnitude_weight, **extra))
+                            magnitude_weight=a.magnitude_weight, lr=a.lr,
+                            delta_end_exp=a.delta_end_exp, seed=a.seed, **extra))
     for r in read_log(run):
         if "val_mel" in r: print(json.dumps({k: round(v, 4) for k, v in r.items()}))
