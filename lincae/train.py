@@ -82,8 +82,8 @@ class TrainConfig:
     delta_start_exp: float = 1.0     # Δ = 0.1^(start + (end − start)·step/steps): the paper's 0.1 → 0.01
     delta_end_exp: float = 2.0
     noise_distribution: str | None = None   # None: PRESET_DEFAULTS; "lognormal" (the paper's) or "uniform"
-    magnitude_weight: float = 0.0    # × log_magnitude_distance (02a) added to the loss; 0: the published loss. Speeds
-                                     # short runs, degrades long ones (README): make train's 10-minute recipe uses 30
+    magnitude_weight: float = 0.0    # × log_magnitude_distance (02a) added to the loss; 0: the published loss. Helped
+                                     # one seed of short runs, not five; degrades long ones (README, bench/loss_pilots.py)
     gains: bool | None = None        # None: as the method says
     mixtures: bool | None = None
     anneal: bool | None = None
