@@ -1,4 +1,4 @@
-"""Pilots of two changes to the training loss beyond the study notebook (03a), run through the trainer itself (data,
+"""Pilots of changes to the training recipe beyond the study notebook (03a), run through the trainer itself (data,
 schedule, validation on held-out songs every 100 steps, log.jsonl); results in bench/results/loss_pilots.json.
 
 * `--magnitude-weight λ`: `TrainConfig.magnitude_weight`, i.e. λ × `lincae.consistency.log_magnitude_distance`

@@ -67,7 +67,7 @@ def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: f
 # %% ../nbs/02a_consistency.ipynb #2d44209a
 def log_magnitude_distance(estimate: torch.Tensor, target: torch.Tensor, eps: float = 1e-3) -> torch.Tensor:
     "Mean |log(|estimate| + eps) − log(|target| + eps)| over the complex bins of two representations `[B, 2, …]`."
-    magnitude = lambda rep: torch.complex(rep[:, 0].float(), rep[:, 1].float()).abs()
+    magnitude = lambda rep: torch.hypot(rep[:, 0].float(), rep[:, 1].float())
     return ((magnitude(estimate) + eps).log() - (magnitude(target) + eps).log()).abs().mean()
 
 # %% ../nbs/02a_consistency.ipynb #c021
