@@ -12,6 +12,21 @@ into audio and scored (mel / MR-STFT distance, `lincae.metrics`):
 It also prints the waveform RMS of the decode over the truth's, and the mean representation magnitude of the decode
 over the truth's (a phase-incoherent STFT loses level in the overlap-add even when its magnitudes are right).
 
+How much the decode depends on its starting noise (a converged one-step decoder takes its magnitudes from the
+latent and little more than its phases from the noise):
+
+* magnitude_correlation_across_noise — correlation of the decoded magnitudes (all bins) under noise seeds 0 and 1
+* rms_ratio_by_noise_scale — the decode's RMS over the truth's when the starting noise is scaled by 1, 0.5, 0
+* "magnitudes averaged over 4 noises + decoded phase" — RMS over 4 noise draws of each bin's magnitude, under the
+  phases of draw 0: if the magnitudes' error were their noise-to-noise scatter, this would remove much of it
+
+And how well the network denoises along the chain of noise levels that consistency training builds on:
+
+* denoising_by_sigma — at noise levels from σ_min to σ_max, `log_magnitude_distance` (02a) to the clean
+  representation of the noisy input (`in`) and of the network's output (`out`), on the songs' first 64 frames
+  (noise seed 0). A denoiser that helps has out well below in; the one-step decode can be no better than `out`
+  where the chain starts.
+
     .venv/bin/python bench/decode_diagnosis.py data/checkpoints/tiny-lin-cae.ckpt data/checkpoints/tiny-m2l.ckpt
 """
 import json
@@ -21,36 +36,69 @@ import torch
 
 from lincae.data import synth_song
 from lincae.metrics import mel_distance, mr_stft_distance
-from lincae.model import CAE
+from lincae.consistency import log_magnitude_distance
+from lincae.model import CAE, decoding_noise, karras_sigma
+
+
+def magnitude(rep: torch.Tensor) -> torch.Tensor: return torch.complex(rep[:, 0], rep[:, 1]).abs()
 
 
 def recombine(magnitude_from: torch.Tensor, phase_from: torch.Tensor) -> torch.Tensor:
     "A representation `[B, 2, bins, frames]` with the magnitudes of one and the phases of the other."
-    mag = torch.complex(magnitude_from[:, 0], magnitude_from[:, 1]).abs()
     phase = torch.angle(torch.complex(phase_from[:, 0], phase_from[:, 1]))
-    z = mag * torch.exp(1j * phase)
+    z = magnitude(magnitude_from) * torch.exp(1j * phase)
     return torch.stack([z.real, z.imag], 1)
+
+
+def decode_with_scaled_noise(model: CAE, z: torch.Tensor, seed: int, scale: float) -> torch.Tensor:
+    "One-step decode whose starting noise (of `seed`) is multiplied by `scale`."
+    c = model.config
+    noise = decoding_noise(seed, (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling))
+    return model.decode_rep(z, steps=1, noise=lambda k: noise(k) * scale)
+
+
+@torch.no_grad()
+def denoising_by_sigma(model: CAE, truth: torch.Tensor, z: torch.Tensor, indices=(0.05, 0.2, 0.4, 0.6, 0.8, 1.0)) -> dict:
+    "`{σ: {in, out}}`: log-magnitude distance to `truth` of the input noised to σ and of the network's output."
+    maps, out = model.upsampler(z), {}
+    noise = torch.randn(truth.shape, generator=torch.Generator().manual_seed(0))
+    for sigma in karras_sigma(torch.tensor(indices), model.config).tolist():
+        noisy = truth + sigma * noise
+        out[f"{sigma:.3g}"] = {"in": round(log_magnitude_distance(noisy, truth).item(), 3),
+                               "out": round(log_magnitude_distance(model.denoise(noisy, sigma, maps=maps), truth).item(), 3)}
+    return out
 
 
 def diagnose(path: str, songs: torch.Tensor) -> dict:
     model = CAE.load(path).eval()
     fe, length = model.frontend, songs.shape[-1]
     with torch.no_grad():
-        decoded = model.decode_rep(model.encode(songs), steps=1, seed=0)
+        z = model.encode(songs)
+        decoded = model.decode_rep(z, steps=1, seed=0)
+        draws = [decoded] + [model.decode_rep(z, steps=1, seed=s) for s in (1, 2, 3)]
+        scaled = {scale: decode_with_scaled_noise(model, z, 0, scale) for scale in (0.5, 0.0)}
         truth = fe.to_rep(fe.pad(songs))[..., :decoded.shape[-1]]
     noise = torch.randn(truth.shape, generator=torch.Generator().manual_seed(0))
+    averaged = torch.stack([magnitude(d) for d in draws]).pow(2).mean(0).sqrt()
     hybrids = {"decoded": decoded, "decoded magnitude + true phase": recombine(decoded, truth),
                "true magnitude + decoded phase": recombine(truth, decoded),
-               "true magnitude + random phase": recombine(truth, noise)}
+               "true magnitude + random phase": recombine(truth, noise),
+               "magnitudes averaged over 4 noises + decoded phase":
+                   recombine(torch.stack([averaged, torch.zeros_like(averaged)], 1), decoded)}
     out = dict(checkpoint=path)
     for name, rep in hybrids.items():
         audio = fe.decode_audio(rep, length)
         out[name] = dict(mel=round(mel_distance(audio, songs, model.config.sample_rate).mean().item(), 3),
                          mr_stft=round(mr_stft_distance(audio, songs).mean().item(), 3))
-    audio = fe.decode_audio(decoded, length)
-    out["rms_ratio"] = round((audio.pow(2).mean(-1).sqrt() / songs.pow(2).mean(-1).sqrt()).mean().item(), 3)
-    mag = lambda r: torch.complex(r[:, 0], r[:, 1]).abs().mean()
-    out["rep_magnitude_ratio"] = round((mag(decoded) / mag(truth)).item(), 3)
+    rms_ratio = lambda rep: round((fe.decode_audio(rep, length).pow(2).mean(-1).sqrt()
+                                   / songs.pow(2).mean(-1).sqrt()).mean().item(), 3)
+    out["rms_ratio"] = rms_ratio(decoded)
+    out["rep_magnitude_ratio"] = round((magnitude(decoded).mean() / magnitude(truth).mean()).item(), 3)
+    pair = torch.stack([magnitude(draws[0]).flatten(), magnitude(draws[1]).flatten()])
+    out["magnitude_correlation_across_noise"] = round(torch.corrcoef(pair)[0, 1].item(), 3)
+    out["rms_ratio_by_noise_scale"] = {1.0: out["rms_ratio"], **{k: rms_ratio(v) for k, v in scaled.items()}}
+    frames = 64 // model.config.time_downsampling
+    out["denoising_by_sigma"] = denoising_by_sigma(model, truth[..., :64], z[..., :frames])
     return out
 
 

@@ -7,6 +7,7 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
 * `--sigma-max-share q`: put every (1/q)-th item of each batch at noise index 1 (σ_max), where the one-step decoder
   lives (the idea of truncated consistency training, without its second stage). Not a lincae option: this script
   swaps lincae's noise-index sampler for the run.
+* `--sigma-max S`: the network's σ_max (the tiny preset's is 10; `--paper-noise` sets 80 with log-normal levels).
 * `--magnitude-fade N`: the magnitude weight falls linearly from λ to 0 over the first N steps (a test of whether
   the term's early speed can be kept without its late harm). Not a lincae option either: this script wraps the
   trainer's `training_loss` for the run.
@@ -51,11 +52,13 @@ if __name__ == "__main__":
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--delta-end-exp", type=float, default=2.0, help="Δ ends at 0.1^this (the paper's 2: 0.01)")
     p.add_argument("--paper-noise", action="store_true", help="log-normal noise levels and σ_max 80 (the shipped recipe)")
+    p.add_argument("--sigma-max", type=float, default=None, help="the network's σ_max (None: the preset's, or 80 with --paper-noise)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
+    if a.sigma_max is not None: extra["model_overrides"] = {"sigma_max": a.sigma_max}
     run = train(TrainConfig(method=a.method, steps=a.steps, out_dir=a.out, validate_every=100, checkpoint_every=100,
                             magnitude_weight=a.magnitude_weight, lr=a.lr,
                             delta_end_exp=a.delta_end_exp, seed=a.seed, **extra))
