@@ -38,15 +38,16 @@ from lincae.data import synth_song
 from lincae.metrics import mel_distance, mr_stft_distance
 from lincae.consistency import log_magnitude_distance
 from lincae.model import CAE, decoding_noise, karras_sigma
+from lincae.train import TrainConfig
 
 
 def magnitude(rep: torch.Tensor) -> torch.Tensor: return torch.complex(rep[:, 0], rep[:, 1]).abs()
 
 
-def recombine(magnitude_from: torch.Tensor, phase_from: torch.Tensor) -> torch.Tensor:
-    "A representation `[B, 2, bins, frames]` with the magnitudes of one and the phases of the other."
+def recombine(magnitudes: torch.Tensor, phase_from: torch.Tensor) -> torch.Tensor:
+    "A representation `[B, 2, bins, frames]` with `magnitudes` `[B, bins, frames]` and the phases of `phase_from`."
     phase = torch.angle(torch.complex(phase_from[:, 0], phase_from[:, 1]))
-    z = magnitude(magnitude_from) * torch.exp(1j * phase)
+    z = magnitudes * torch.exp(1j * phase)
     return torch.stack([z.real, z.imag], 1)
 
 
@@ -80,11 +81,10 @@ def diagnose(path: str, songs: torch.Tensor) -> dict:
         truth = fe.to_rep(fe.pad(songs))[..., :decoded.shape[-1]]
     noise = torch.randn(truth.shape, generator=torch.Generator().manual_seed(0))
     averaged = torch.stack([magnitude(d) for d in draws]).pow(2).mean(0).sqrt()
-    hybrids = {"decoded": decoded, "decoded magnitude + true phase": recombine(decoded, truth),
-               "true magnitude + decoded phase": recombine(truth, decoded),
-               "true magnitude + random phase": recombine(truth, noise),
-               "magnitudes averaged over 4 noises + decoded phase":
-                   recombine(torch.stack([averaged, torch.zeros_like(averaged)], 1), decoded)}
+    hybrids = {"decoded": decoded, "decoded magnitude + true phase": recombine(magnitude(decoded), truth),
+               "true magnitude + decoded phase": recombine(magnitude(truth), decoded),
+               "true magnitude + random phase": recombine(magnitude(truth), noise),
+               "magnitudes averaged over 4 noises + decoded phase": recombine(averaged, decoded)}
     out = dict(checkpoint=path)
     for name, rep in hybrids.items():
         audio = fe.decode_audio(rep, length)
@@ -97,8 +97,8 @@ def diagnose(path: str, songs: torch.Tensor) -> dict:
     pair = torch.stack([magnitude(draws[0]).flatten(), magnitude(draws[1]).flatten()])
     out["magnitude_correlation_across_noise"] = round(torch.corrcoef(pair)[0, 1].item(), 3)
     out["rms_ratio_by_noise_scale"] = {1.0: out["rms_ratio"], **{k: rms_ratio(v) for k, v in scaled.items()}}
-    frames = 64 // model.config.time_downsampling
-    out["denoising_by_sigma"] = denoising_by_sigma(model, truth[..., :64], z[..., :frames])
+    crop = TrainConfig.crop_frames                              # the training crop's frames
+    out["denoising_by_sigma"] = denoising_by_sigma(model, truth[..., :crop], z[..., :crop // model.config.time_downsampling])
     return out
 
 
