@@ -27,6 +27,13 @@ And how well the network denoises along the chain of noise levels that consisten
   (noise seed 0). A denoiser that helps has out well below in; the one-step decode can be no better than `out`
   where the chain starts.
 
+And whether the decodes' missing level (they come out quieter than the truth) is worth restoring:
+
+* loudness_correction — mel / MR-STFT of the decode times one gain, and of the decode through a per-bin equaliser,
+  each fitted on 12 training songs (the decode's power against the truth's, noise seed 1), and through the
+  equaliser fitted on the scored songs themselves (an oracle). A fixed gain or equaliser is a linear filter, so it
+  would keep the decoder's additivity and homogeneity as they are.
+
     .venv/bin/python bench/decode_diagnosis.py data/checkpoints/tiny-lin-cae.ckpt data/checkpoints/tiny-m2l.ckpt
 """
 import json
@@ -34,7 +41,7 @@ import sys
 
 import torch
 
-from lincae.data import synth_song
+from lincae.data import song_seeds, synth_song
 from lincae.metrics import mel_distance, mr_stft_distance
 from lincae.consistency import log_magnitude_distance
 from lincae.model import CAE, decoding_noise, karras_sigma
@@ -70,6 +77,31 @@ def denoising_by_sigma(model: CAE, truth: torch.Tensor, z: torch.Tensor, indices
     return out
 
 
+def stft(audio: torch.Tensor, hop: int) -> torch.Tensor:
+    return torch.stft(audio, 4 * hop, hop, window=torch.hann_window(4 * hop), return_complex=True)
+
+
+def equalise(audio: torch.Tensor, gain: torch.Tensor, hop: int) -> torch.Tensor:
+    "`audio` `[B, T]` through the per-bin amplitude `gain` `[bins]` of an STFT with hop `hop` (n_fft 4·hop)."
+    return torch.istft(stft(audio, hop) * gain[:, None], 4 * hop, hop, window=torch.hann_window(4 * hop),
+                       length=audio.shape[-1])
+
+
+@torch.no_grad()
+def loudness_correction(model: CAE, songs: torch.Tensor, decoded: torch.Tensor, training_songs: int = 12) -> dict:
+    "Scores of `decoded` (audio of `songs`) after a gain or an equaliser fitted on training songs (and an oracle one)."
+    c, sr = model.config, model.config.sample_rate
+    train = torch.stack([synth_song(s, 3.0, sr)["mixture"] for s in song_seeds("train")[:training_songs]])
+    train_decoded = model.decode(model.encode(train), train.shape[-1], seed=1)
+    power = lambda a: stft(a, c.hop).abs().pow(2).mean((0, -1))
+    fixes = {"gain fitted on training songs": lambda a: a * (train.pow(2).mean() / train_decoded.pow(2).mean()).sqrt(),
+             "equaliser fitted on training songs": lambda a: equalise(a, (power(train) / power(train_decoded)).sqrt(), c.hop),
+             "equaliser fitted on the scored songs (oracle)": lambda a: equalise(a, (power(songs) / power(decoded)).sqrt(), c.hop)}
+    score = lambda a: dict(mel=round(mel_distance(a, songs, sr).mean().item(), 3),
+                           mr_stft=round(mr_stft_distance(a, songs).mean().item(), 3))
+    return {"as decoded": score(decoded), **{name: score(fix(decoded)) for name, fix in fixes.items()}}
+
+
 def diagnose(path: str, songs: torch.Tensor) -> dict:
     model = CAE.load(path).eval()
     fe, length = model.frontend, songs.shape[-1]
@@ -99,6 +131,7 @@ def diagnose(path: str, songs: torch.Tensor) -> dict:
     out["rms_ratio_by_noise_scale"] = {1.0: out["rms_ratio"], **{k: rms_ratio(v) for k, v in scaled.items()}}
     crop = TrainConfig.crop_frames                              # the training crop's frames
     out["denoising_by_sigma"] = denoising_by_sigma(model, truth[..., :crop], z[..., :crop // model.config.time_downsampling])
+    out["loudness_correction"] = loudness_correction(model, songs, fe.decode_audio(decoded, length))
     return out
 
 

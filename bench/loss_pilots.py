@@ -8,6 +8,11 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   lives (the idea of truncated consistency training, without its second stage). Not a lincae option: this script
   swaps lincae's noise-index sampler for the run.
 * `--sigma-max S`: the network's σ_max (the tiny preset's is 10; `--paper-noise` sets 80 with log-normal levels).
+* `--optimizer adam --beta2 B`: Adam (β = 0.9, B) in place of the trainer's RAdam. RAdam's rectification holds its
+  step to 0.2–0.4 of the learning rate through the first few hundred steps (β2 0.999), which is the whole of a short
+  run. Not a lincae option: this script swaps the optimizer class for the run.
+* `--model-overrides JSON`: fields of the tiny network's `CAEConfig`, e.g. the frontend's compression
+  `'{"alpha": 0.5, "beta": 0.408}'`.
 * `--magnitude-fade N`: the magnitude weight falls linearly from λ to 0 over the first N steps (a test of whether
   the term's early speed can be kept without its late harm). Not a lincae option either: this script wraps the
   trainer's `training_loss` for the run.
@@ -41,6 +46,12 @@ def loss_with_fading_magnitude(fade_steps: int):
     return loss
 
 
+def adam_in_place_of_radam(beta2: float):
+    "A stand-in for torch.optim.RAdam that builds Adam with betas (0.9, beta2)."
+    def build(params, lr, **kw): return torch.optim.Adam(params, lr=lr, betas=(0.9, beta2), **kw)
+    return build
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=400)
@@ -50,17 +61,25 @@ if __name__ == "__main__":
     p.add_argument("--method", default="lin-cae")
     p.add_argument("--lr", type=float, default=None, help="None: the preset's")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--crop-frames", type=int, default=64)
     p.add_argument("--delta-end-exp", type=float, default=2.0, help="Δ ends at 0.1^this (the paper's 2: 0.01)")
     p.add_argument("--paper-noise", action="store_true", help="log-normal noise levels and σ_max 80 (the shipped recipe)")
     p.add_argument("--sigma-max", type=float, default=None, help="the network's σ_max (None: the preset's, or 80 with --paper-noise)")
+    p.add_argument("--model-overrides", default="{}", help="JSON of CAEConfig fields, e.g. '{\"alpha\": 0.5}'")
+    p.add_argument("--optimizer", choices=["radam", "adam"], default="radam")
+    p.add_argument("--beta2", type=float, default=0.999, help="Adam's β2 (with --optimizer adam)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
+    if a.optimizer == "adam": torch.optim.RAdam = adam_in_place_of_radam(a.beta2)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
     if a.sigma_max is not None: extra["model_overrides"] = {"sigma_max": a.sigma_max}
+    extra["model_overrides"] = {**extra.get("model_overrides", {}), **json.loads(a.model_overrides)}
     run = train(TrainConfig(method=a.method, steps=a.steps, out_dir=a.out, validate_every=100, checkpoint_every=100,
                             magnitude_weight=a.magnitude_weight, lr=a.lr,
-                            delta_end_exp=a.delta_end_exp, seed=a.seed, **extra))
+                            delta_end_exp=a.delta_end_exp, seed=a.seed, batch_size=a.batch_size,
+                            crop_frames=a.crop_frames, **extra))
     for r in read_log(run):
         if "val_mel" in r: print(json.dumps({k: round(v, 4) for k, v in r.items()}))
