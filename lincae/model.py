@@ -76,7 +76,7 @@ PRESETS = {
     "tiny": CAEConfig(name="tiny", sample_rate=16000, hop=128, base_channels=16, multipliers=(1, 2, 4, 4, 4),
                       attention=(0, 0, 0, 1, 1), unet_blocks=1, bottleneck_channels=128, bottleneck_blocks=2,
                       latent_channels=16, cond_channels=64,
-                      sigma_max=10.0),   # noise starts at 45× the representation's std: learns faster than 80 (03a)
+                      sigma_max=5.0),   # 25–30× the representation's std: faster than 80 (03a) and 10 (README)
 }
 
 # %% ../nbs/02_model.ipynb #1a9c2cac

@@ -17,12 +17,11 @@ __all__ = ['PAPER_NOISE', 'UNIFORM_10', 'VARIANTS', 'variant_config', 'train_com
            'collect', 'write_json', 'merge_studies', 'at_time', 'study_table', 'plot_study']
 
 # %% ../nbs/03a_study.ipynb #9d06f587
-PAPER_NOISE = dict(noise_distribution="lognormal", lr=1e-3, model_overrides=dict(sigma_max=80.0))
-UNIFORM_10 = dict(noise_distribution="uniform", lr=1e-3, model_overrides=dict(sigma_max=10.0))
+PAPER_NOISE = dict(noise_distribution="lognormal", lr=1e-3, model_overrides=dict(sigma_max=80.0), magnitude_weight=0.0)
+UNIFORM_10 = dict(noise_distribution="uniform", lr=1e-3, model_overrides=dict(sigma_max=10.0), magnitude_weight=0.0)
 VARIANTS = {   # name -> TrainConfig fields (over the base: lin-cae, 400 steps of batch 8, the tiny network)
     "paper recipe (log-normal σ, σ_max 80)": PAPER_NOISE,
-    "uniform σ index, σ_max 80":            dict(noise_distribution="uniform", lr=1e-3,
-                                                 model_overrides=dict(sigma_max=80.0)),
+    "uniform σ index, σ_max 80":            {**UNIFORM_10, "model_overrides": dict(sigma_max=80.0)},
     "uniform, σ_max 10":                    UNIFORM_10,
     "uniform, σ_max 10, lr 3e-3":           {**UNIFORM_10, "lr": 3e-3},
     "uniform, σ_max 10, batch 4":           {**UNIFORM_10, "batch_size": 4, "steps": 800},
