@@ -273,13 +273,16 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     old, new, net = dict(saved.get("train_config") or {}), asdict(cfg), saved.get("model_config")
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
-    changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS and old[k] != new[k]]
+    changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS | {"model_overrides"} and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
         raise RunFolderError(f"{run}: holds a run trained with {said}; "
                              "resume with its settings or choose another out_dir (--out-dir)")
-    if net is not None and stored_config(net) != asdict(model_config):
-        raise RunFolderError(f"{run}: holds a run of another network configuration; choose another out_dir (--out-dir)")
+    was, now = stored_config(net or {}), asdict(model_config)     # the network as built, however it was spelled
+    if net is not None and was != now:
+        said = ", ".join(f"{k}={was.get(k)!r} (now {now.get(k)!r})" for k in now if was.get(k) != now.get(k))
+        raise RunFolderError(f"{run}: holds a run of another network configuration ({said}); "
+                             "choose another out_dir (--out-dir)")
 
 # %% ../nbs/03_train.ipynb #477188b0
 def remove_stale_temporaries(run: Path) -> list[Path]:
