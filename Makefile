@@ -5,10 +5,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lincae-installed
 
-.PHONY: install train compare test ffmpeg chromium clean-runs
+.PHONY: install train compare test ffmpeg fluidsynth chromium clean-runs
 
 $(STAMP): settings.ini setup.py
-	@$(MAKE) --no-print-directory ffmpeg
+	@$(MAKE) --no-print-directory ffmpeg fluidsynth
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e ".[dev]"
@@ -22,6 +22,13 @@ ffmpeg:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg) >/dev/null; \
 	  else echo "ffmpeg is missing: install it (Debian: apt-get install ffmpeg; conda: see environment.yml)"; exit 1; fi; }
+
+# lincae.sampled plays songs with FluidSynth: pyfluidsynth finds the system library libfluidsynth as checked here.
+fluidsynth:
+	@$(PYTHON) -c "import ctypes.util, sys; sys.exit(ctypes.util.find_library('fluidsynth') is None)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libfluidsynth3) >/dev/null; \
+	  else echo "libfluidsynth is missing: install it (Debian: apt-get install libfluidsynth3; conda: see environment.yml)"; exit 1; fi; }
 
 # The browser test (tests/test_browser.py) drives Debian's Chromium with Playwright's Python client; it skips,
 # saying why, where Chromium cannot be installed. Playwright's own browser download is never used.

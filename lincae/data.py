@@ -14,8 +14,8 @@ from scipy import signal as sps
 
 # %% auto #0
 __all__ = ['STEMS', 'SCALES', 'NOTE_NAMES', 'VOWELS', 'KICKS', 'LEVELS_DB', 'TRAIN_SEEDS', 'EVAL_SEEDS', 'MIX_KINDS',
-           'DEFAULT_MIX_PROBS', 'SongPlan', 'song_plan', 'synth_song', 'song_seeds', 'Song', 'cached_stems',
-           'check_mix_probs', 'StemCrops']
+           'DEFAULT_MIX_PROBS', 'SongPlan', 'song_plan', 'check_song_length', 'stem_at_level', 'mix_song', 'synth_song',
+           'song_seeds', 'Song', 'cached_stems', 'check_mix_probs', 'StemCrops']
 
 # %% ../nbs/01_data.ipynb #c005
 STEMS = ("vocals", "drums", "bass", "other")
@@ -476,28 +476,36 @@ def _other(p: SongPlan, g, gn, n: int, sr: int) -> np.ndarray:
 LEVELS_DB = dict(vocals=(-2, 2), drums=(-3, 1), bass=(-5, -1), other=(-8, -3))
 _MAKERS = dict(vocals=_vocals, drums=_drums, bass=_bass, other=_other)
 
-# %% ../nbs/01_data.ipynb #db7fac2b
-def synth_song(seed: int, seconds: float = 8.0, sample_rate: int = 16000) -> dict[str, torch.Tensor]:
-    """Procedural song `seed`: {"vocals", "drums", "bass", "other", "mixture"}, each a float32 tensor of
-    round(seconds·sample_rate) samples; the mixture is exactly the sum of the stems, its peak in [0.3, 0.9]."""
+# %% ../nbs/01_data.ipynb #mixhelp1
+def check_song_length(seconds, sample_rate) -> tuple[int, int]:
+    "The sample rate and sample count of a song of `seconds` at `sample_rate`, both checked."
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 3600:
         raise ValueError(f"seconds must be in (0, 3600], got {seconds!r}")
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)) or sample_rate < 8000:
         raise ValueError(f"sample_rate must be an int >= 8000, got {sample_rate!r}")
-    g, gn = _rngs(seed)
-    sr = int(sample_rate)
-    n = max(1, int(round(seconds * sr)))
-    plan = song_plan(seed, seconds, g)
-    stems = {}
-    for k in STEMS:
-        x = _MAKERS[k](plan, g, gn, n, sr)
-        rms = math.sqrt(float(np.mean(x ** 2)))
-        stems[k] = x * (10 ** (g.uniform(*LEVELS_DB[k]) / 20) / rms if rms > 1e-12 else 0.0)
+    return int(sample_rate), max(1, int(round(seconds * sample_rate)))
+
+def stem_at_level(x: np.ndarray, stem: str, g: np.random.Generator) -> np.ndarray:
+    "`x` at unit RMS times a level drawn from `LEVELS_DB[stem]` (silence stays silent)."
+    rms = math.sqrt(float(np.mean(x ** 2)))
+    return x * (10 ** (g.uniform(*LEVELS_DB[stem]) / 20) / rms if rms > 1e-12 else 0.0)
+
+def mix_song(stems: dict, g: np.random.Generator) -> dict[str, torch.Tensor]:
+    "Float32 stems (every one scaled alike to put the mixture's peak at a level in [0.3, 0.9]) and their mixture."
     peak = float(np.abs(sum(stems.values())).max())
     scale = g.uniform(0.3, 0.9) / peak if peak > 0 else 0.0
     out = {k: torch.from_numpy((stems[k] * scale).astype(np.float32)) for k in STEMS}
     out["mixture"] = out["vocals"] + out["drums"] + out["bass"] + out["other"]
     return out
+
+# %% ../nbs/01_data.ipynb #db7fac2b
+def synth_song(seed: int, seconds: float = 8.0, sample_rate: int = 16000) -> dict[str, torch.Tensor]:
+    """Procedural song `seed`: {"vocals", "drums", "bass", "other", "mixture"}, each a float32 tensor of
+    round(seconds·sample_rate) samples; the mixture is exactly the sum of the stems, its peak in [0.3, 0.9]."""
+    sr, n = check_song_length(seconds, sample_rate)
+    g, gn = _rngs(seed)
+    plan = song_plan(seed, seconds, g)
+    return mix_song({k: stem_at_level(_MAKERS[k](plan, g, gn, n, sr), k, g) for k in STEMS}, g)
 
 # %% ../nbs/01_data.ipynb #c066
 TRAIN_SEEDS = range(0, 1_000_000)            # songs used for training
@@ -536,15 +544,16 @@ class Song:
 @lru_cache(maxsize=None)
 def _song_cache(size: int):
     @lru_cache(maxsize=size)
-    def stems(seed: int, seconds: float, sample_rate: int) -> torch.Tensor:
-        s = synth_song(seed, seconds, sample_rate)
+    def stems(seed: int, seconds: float, sample_rate: int, sampled: bool = False) -> torch.Tensor:
+        if sampled: from lincae.sampled import sampled_song    # (lincae.sampled builds on this module)
+        s = (sampled_song if sampled else synth_song)(seed, seconds, sample_rate)
         return torch.stack([s[k] for k in STEMS])
     return stems
 
 # %% ../nbs/01_data.ipynb #eee42df5
-def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int = 64) -> torch.Tensor:
+def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int = 64, sampled: bool = False) -> torch.Tensor:
     "The stems `[4, samples]` (in STEMS order) of song `seed`, from an LRU cache holding `cache_songs` songs."
-    return _song_cache(cache_songs)(seed, seconds, sample_rate)
+    return _song_cache(cache_songs)(seed, seconds, sample_rate, sampled)
 
 # %% ../nbs/01_data.ipynb #c072
 MIX_KINDS = ("mixture", "stem", "submix")
@@ -561,11 +570,12 @@ def check_mix_probs(probs: dict | None) -> dict:
 
 # %% ../nbs/01_data.ipynb #b5f07e1c
 class StemCrops(torch.utils.data.Dataset):
-    "Random crops (mixtures, single stems, sub-mixes) of the embedded procedural songs, deterministic per index."
+    """Random crops (mixtures, single stems, sub-mixes) of the embedded songs, deterministic per index: procedural, or
+    for a share `sampled_share` of the song seeds played by recorded instruments (`lincae.sampled`)."""
     def __init__(self, split: str = "train", crop_samples: int = 8576, sample_rate: int = 16000,
                  song_seconds: float = 8.0, length: int = 10_000, seed: int = 0, mix_probs: dict | None = None,
                  silence_rms: float = 1e-3, cache_songs: int = 64, crops_per_song: int = 8, pool_songs: int = 16,
-                 max_tries: int = 50, return_meta: bool = True):
+                 max_tries: int = 50, return_meta: bool = True, sampled_share: float = 0.0):
         self.seeds = song_seeds(split)
         self.mix_probs = probs = check_mix_probs(mix_probs)
         for name, v in dict(crop_samples=crop_samples, sample_rate=sample_rate, length=length, cache_songs=cache_songs,
@@ -576,6 +586,8 @@ class StemCrops(torch.utils.data.Dataset):
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         if not silence_rms >= 0: raise ValueError(f"silence_rms must be >= 0, got {silence_rms!r}")
         if not song_seconds > 0: raise ValueError(f"song_seconds must be > 0, got {song_seconds!r}")
+        if isinstance(sampled_share, bool) or not isinstance(sampled_share, (int, float)) or not 0 <= sampled_share <= 1:
+            raise ValueError(f"sampled_share must be a number in [0, 1], got {sampled_share!r}")
         self.song_samples = int(round(song_seconds * sample_rate))
         if crop_samples > self.song_samples:
             raise ValueError(f"crop_samples ({crop_samples}) is longer than a song "
@@ -586,10 +598,15 @@ class StemCrops(torch.utils.data.Dataset):
             int(length), int(seed), float(silence_rms), int(cache_songs))
         self.crops_per_song, self.pool_songs, self.max_tries, self.return_meta = (
             int(crops_per_song), int(pool_songs), int(max_tries), return_meta)
+        self.sampled_share = float(sampled_share)
         self.kinds = [k for k in MIX_KINDS if probs.get(k, 0) > 0]
         self.kind_p = np.array([probs[k] for k in self.kinds]) / sum(probs[k] for k in self.kinds)
 
     def __len__(self) -> int: return self.length
+
+    def plays_sampled(self, song_seed: int) -> bool:
+        "Whether song `song_seed` is played by recorded instruments (a fixed draw per seed, so a song is one or the other)."
+        return self.sampled_share > 0 and np.random.default_rng([song_seed, 2]).random() < self.sampled_share
 
 # %% ../nbs/01_data.ipynb #c074
 @patch
@@ -603,7 +620,7 @@ def _block_songs(self: StemCrops, block: int) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/01_data.ipynb #0e1d7032
 @patch
 def _crop(self: StemCrops, g: np.random.Generator, kind: str, song_seed: int):
-    stems = cached_stems(song_seed, self.song_seconds, self.sample_rate, self.cache_songs)
+    stems = cached_stems(song_seed, self.song_seconds, self.sample_rate, self.cache_songs, self.plays_sampled(song_seed))
     start = int(g.integers(0, stems.shape[1] - self.crop_samples + 1))
     crop = stems[:, start:start + self.crop_samples]
     loud = [i for i in range(len(STEMS)) if crop[i].pow(2).mean().sqrt() >= self.silence_rms]
@@ -631,7 +648,8 @@ def __getitem__(self: StemCrops, idx: int):
         audio, start, use = self._crop(g, kind, song_seed)
         if audio is not None and float(audio.pow(2).mean().sqrt()) >= self.silence_rms:
             if not self.return_meta: return audio
-            return dict(audio=audio, kind=kind, stems="+".join(STEMS[i] for i in use), song_seed=song_seed, start=start)
+            return dict(audio=audio, kind=kind, stems="+".join(STEMS[i] for i in use), song_seed=song_seed, start=start,
+                        sampled=self.plays_sampled(song_seed))
         song_seed = int(pool[int(g.integers(len(pool)))])
     raise RuntimeError(f"StemCrops: no crop with RMS >= silence_rms={self.silence_rms} for item {idx} of split "
                        f"{self.split!r} in {self.max_tries} tries; lower silence_rms or lengthen crop_samples")

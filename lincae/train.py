@@ -55,6 +55,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     "magnitude_weight": ((int, float, type(None)), lambda v: v is None or 0 <= v < math.inf, "None or a number ≥ 0"),
     **{k: ((int, float), lambda v: 0 < v < math.inf, "a number > 0") for k in ("grad_clip", "song_seconds")},
     "ema_decay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
+    "sampled_share": ((int, float), lambda v: 0 <= v <= 1, "a number in [0, 1]"),
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
     "resume": ((bool,), lambda v: True, "true or false"),
 }
@@ -92,6 +93,7 @@ class TrainConfig:
     mix_weights: str = "convex"      # "convex", "sum" or "mean"
     seed: int = 0
     data: str | None = None          # None: embedded procedural songs; else a stem folder
+    sampled_share: float = 0.0       # embedded songs only: the share played by recorded instruments (01b)
     song_seconds: float = 8.0
     data_workers: int = 1            # processes drawing batches ahead of the step (0: in the loop)
     out_dir: str = "runs/train"
@@ -119,6 +121,8 @@ class TrainConfig:
         if self.noise_distribution not in (None, *NOISE_DISTRIBUTIONS):
             raise ValueError(f"noise_distribution must be one of {NOISE_DISTRIBUTIONS}, "
                              f"got {self.noise_distribution!r}")
+        if self.data is not None and self.sampled_share:
+            raise ValueError("sampled_share applies to the embedded songs (data=None), not to a stem folder")
         if self.validate_every < 0 or self.validation_songs < 1:
             raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
 
@@ -151,7 +155,8 @@ def make_dataset(cfg: TrainConfig, mc: CAEConfig):
     common = dict(crop_samples=mc.frontend().segment_samples(cfg.crop_frames), sample_rate=mc.sample_rate,
                   seed=cfg.seed)
     if cfg.data is None:
-        return StemCrops(split="train", song_seconds=cfg.song_seconds, length=10 ** 9, **common)
+        return StemCrops(split="train", song_seconds=cfg.song_seconds, length=10 ** 9, sampled_share=cfg.sampled_share,
+                         **common)
     return StemFolderCrops(cfg.data, split="train", **common)
 
 # %% ../nbs/03_train.ipynb #12b2b0f2
@@ -273,6 +278,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     old, new, net = dict(saved.get("train_config") or {}), asdict(cfg), saved.get("model_config")
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
+    if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS | {"model_overrides"} and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
