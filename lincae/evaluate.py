@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .data import EVAL_SEEDS, STEMS, Song, synth_song
+from .sampled import sampled_song
 from .stems import StemFolderError, load_split, read_excerpt, scan_stem_folder
 from .model import CAE, CheckpointError, read_checkpoint
 from .metrics import (PAPER_GAINS, HOMOGENEITY_ROWS, ADDITIVITY_ROWS, bss_eval_sdr, gain_snr, mel_distance,
@@ -23,14 +24,15 @@ __all__ = ['HOMOGENEITY_KEYS', 'CURVE_GAINS', 'embedded_songs', 'folder_tracks',
            'check_writable', 'parse_args', 'main']
 
 # %% ../nbs/05_evaluate.ipynb #2ebd8a14
-def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8) -> list[Song]:
-    "Held-out procedural songs: `songs` is a count (the first of `EVAL_SEEDS`) or a list of seeds."
+def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8, sampled: bool = False) -> list[Song]:
+    """Held-out procedural songs (`sampled`: the same seeds played by recorded instruments, `lincae.sampled`): `songs`
+    is a count (the first of `EVAL_SEEDS`) or a list of seeds."""
     seeds = list(EVAL_SEEDS[:songs]) if isinstance(songs, int) else [int(s) for s in songs]
     if not seeds: raise ValueError("no songs to evaluate")
     out = []
     for seed in seeds:
-        song = synth_song(seed, seconds, sample_rate)
-        out.append(Song(f"song-{seed}", {k: song[k] for k in STEMS}, sample_rate))
+        song = (sampled_song if sampled else synth_song)(seed, seconds, sample_rate)
+        out.append(Song(f"{'sampled' if sampled else 'song'}-{seed}", {k: song[k] for k in STEMS}, sample_rate))
     return out
 
 # %% ../nbs/05_evaluate.ipynb #aefe8e6d
@@ -285,16 +287,19 @@ def _compare(separation: dict, first_step: int) -> dict:
 def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, songs=8, steps=(1, 4),
              gains=PAPER_GAINS, curve_gains=CURVE_GAINS, window_seconds: float = 1.0, batch_size: int = 4,
              split: str = "auto", preset: str | None = None, sample_rate: int | None = None, device: str = "cpu",
-             weights: str = "ema", progress: bool = True) -> dict:
+             weights: str = "ema", progress: bool = True, sampled: bool = False) -> dict:
     """Score checkpoint `checkpoint_path` on held-out songs (`data=None`) or a stem folder; a JSON-serialisable dict
-    with `meta`, `table1` (reconstruction, linearity), `curves`, `table2` (composition, separation), `beyond`."""
+    with `meta`, `table1` (reconstruction, linearity), `curves`, `table2` (composition, separation), `beyond`.
+    `sampled`: the held-out songs played by recorded instruments (`lincae.sampled`)."""
     t0 = time.perf_counter()
     steps = tuple(sorted({int(s) for s in steps}))
     if not steps or steps[0] < 1: raise ValueError(f"steps must be integers ≥ 1, got {steps}")
     if not seconds > 0: raise ValueError(f"seconds must be > 0, got {seconds}")
+    if sampled and data is not None: raise ValueError("sampled applies to the embedded songs (data=None), not to a folder")
     model, meta = _load_model(checkpoint_path, device, weights, preset, sample_rate)
     sr = model.config.sample_rate
-    song_list = embedded_songs(sr, seconds, songs) if data is None else folder_songs(data, sr, seconds, songs, split)
+    song_list = (embedded_songs(sr, seconds, songs, sampled) if data is None
+                 else folder_songs(data, sr, seconds, songs, split))
     stems, names = _stack_songs(song_list)
     gains_all = sorted({float(a) for a in (*gains, *curve_gains)})
     chunks = math.ceil(len(song_list) / batch_size)
@@ -306,7 +311,8 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     out["per_song"] = {"songs": [s.name for s in song_list], "stems": names,
                        **{f"{v} {k}": raw[("separation", v, k)]
                           for v in out["table2"]["separation"] for k in ("sdr", "si_sdr")}}
-    meta.update(data="embedded" if data is None else str(data), songs=len(song_list), seconds=seconds, seed=seed,
+    meta.update(data=("embedded, sampled" if sampled else "embedded") if data is None else str(data),
+                songs=len(song_list), seconds=seconds, seed=seed,
                 steps=list(steps), window_seconds=window_seconds, linearity_steps=1,
                 aggregation="mean over songs; museval SDR: median over windows, then median over songs",
                 elapsed_seconds=time.perf_counter() - t0)
@@ -377,6 +383,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 description="Score a lincae checkpoint (reconstruction, linearity, separation).")
     p.add_argument("--ckpt", required=True, help="checkpoint file (e.g. runs/train/last.ckpt)")
     p.add_argument("--data", default=None, help="stem folder / MUSDB18-HQ root (default: embedded held-out songs)")
+    p.add_argument("--sampled", action="store_true",
+                   help="the embedded held-out songs played by recorded instruments (lincae.sampled), not procedural")
     p.add_argument("--out", required=True, help="folder for results.json and results.md")
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--songs", type=positive_int, default=None,
@@ -397,7 +405,7 @@ def main(argv=None) -> None:
     try:
         steps = [int(s) for s in a.steps.split(",") if s.strip()]
         results = evaluate(a.ckpt, a.data, a.seconds, a.seed, songs, steps, split=a.split, device=a.device,
-                           weights=a.weights)
+                           weights=a.weights, sampled=a.sampled)
     except (CheckpointError, StemFolderError, ValueError, OSError) as e:
         raise SystemExit(f"lincae-eval: {e}") from None
     print(results_markdown(results))      # first: a failed write must not throw the finished evaluation away
