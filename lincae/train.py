@@ -28,8 +28,9 @@ __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VA
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
            'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'RunFolderError',
            'write_checkpoints', 'latest_checkpoint', 'resume_hint', 'append_log', 'check_same_run',
-           'remove_stale_temporaries', 'setup_processes', 'average_gradients', 'check_ranks_agree', 'train', 'read_log',
-           'plot_log', 'save_plot', 'parse_args', 'last_line', 'main', 'export_model']
+           'start_from_checkpoint', 'remove_stale_temporaries', 'setup_processes', 'average_gradients',
+           'check_ranks_agree', 'train', 'read_log', 'plot_log', 'save_plot', 'parse_args', 'last_line', 'main',
+           'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -58,6 +59,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     "sampled_share": ((int, float), lambda v: 0 <= v <= 1, "a number in [0, 1]"),
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
     "resume": ((bool,), lambda v: True, "true or false"),
+    "init_from": ((str, type(None)), lambda v: v != "", "None or a checkpoint path"),
 }
 
 # %% ../nbs/03_train.ipynb #2c4288a1
@@ -94,6 +96,7 @@ class TrainConfig:
     seed: int = 0
     data: str | None = None          # None: embedded procedural songs; else a stem folder
     sampled_share: float = 0.0       # embedded songs only: the share played by recorded instruments (01b)
+    init_from: str | None = None     # a checkpoint whose EMA weights start the run (fine-tuning); None: from scratch
     song_seconds: float = 8.0
     data_workers: int = 1            # processes drawing batches ahead of the step (0: in the loop)
     out_dir: str = "runs/train"
@@ -279,6 +282,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
     if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
+    if old: old.setdefault("init_from", None)           # ... and before fine-tuning, from scratch
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS | {"model_overrides"} and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
@@ -289,6 +293,20 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
         said = ", ".join(f"{k}={was.get(k)!r} (now {now.get(k)!r})" for k in now if was.get(k) != now.get(k))
         raise RunFolderError(f"{run}: holds a run of another network configuration ({said}); "
                              "choose another out_dir (--out-dir)")
+
+# %% ../nbs/03_train.ipynb #19447a9f
+def start_from_checkpoint(model: CAE, ema: torch.nn.Module, path) -> None:
+    "Load the EMA weights of checkpoint `path` into `model` and `ema` (fine-tuning); errors name the file."
+    payload = read_checkpoint(path)
+    was, now = stored_config(payload.get("model_config") or {}), asdict(model.config)
+    if was != now:
+        said = ", ".join(f"{k}={was.get(k)!r} (this run: {now[k]!r})" for k in now if was.get(k) != now[k])
+        raise CheckpointError(f"{path}: a checkpoint of another network ({said}); init_from needs the network this "
+                              "run builds (--model, --model-overrides)")
+    weights = payload.get("ema") or payload.get("model")
+    if weights is None: raise CheckpointError(f"{path}: holds no weights")
+    model.load_state_dict(weights); ema.load_state_dict(weights)
+
 
 # %% ../nbs/03_train.ipynb #477188b0
 def remove_stale_temporaries(run: Path) -> list[Path]:
@@ -346,6 +364,9 @@ def train(config: TrainConfig) -> Path:
         if scaler is not None and saved.get("scaler"): scaler.load_state_dict(saved["scaler"])
         start, train_seconds = saved["step"], saved.get("train_seconds", 0.0)
         if rank == 0: print(f"resuming {run} from step {start}")
+    elif cfg.init_from is not None:
+        start_from_checkpoint(model, ema, cfg.init_from)
+        if rank == 0: print(f"starting from the weights of {cfg.init_from}")
     dataset = make_dataset(cfg, model.config)
     if rank == 0:
         try:
@@ -461,7 +482,7 @@ def last_line(e: Exception) -> str:
 def main(argv=None):
     "Console script `lincae-train` (also `python -m lincae.train`, which `torchrun -m` uses)."
     try: print(train(parse_args(argv)))
-    except (CheckpointWriteError, RunFolderError, AudioError, StemFolderError) as e:
+    except (CheckpointWriteError, RunFolderError, CheckpointError, AudioError, StemFolderError) as e:
         raise SystemExit(f"lincae-train: {last_line(e)}") from None
 
 # `python -m lincae.train`, `torchrun -m lincae.train`
