@@ -2,15 +2,18 @@
 decodes with noise seed 0 and EMA weights, `lincae.metrics` mel / MR-STFT distance and SI-SDR (means); one line of
 JSON per checkpoint and number of decoding steps (`--steps 1,2,4`; default 1, the issue's floors). `--weights ema,model`
 also scores the raw (non-averaged) weights of training checkpoints. `--songs sampled` scores the same seeds played by
-recorded instruments instead (`lincae.sampled.sampled_song`: timbres the embedded training songs never have).
+recorded instruments instead (`lincae.sampled.sampled_song`: timbres the embedded training songs never have), with
+`--soundfont` another soundfont than pretty_midi's (e.g. Debian's /usr/share/sounds/sf2/FluidR3_GM.sf2).
 
     .venv/bin/python bench/issue_songs.py data/checkpoints/tiny-lin-cae.ckpt runs/compare/m2l/last.ckpt
     .venv/bin/python bench/issue_songs.py --steps 1,2,4 data/checkpoints/tiny-*.ckpt
     .venv/bin/python bench/issue_songs.py --weights ema,model runs/train-tiny/last.ckpt
     .venv/bin/python bench/issue_songs.py --songs sampled data/checkpoints/tiny-*.ckpt
     .venv/bin/python bench/issue_songs.py --songs sampled --references     (the issue's calibration ladder, this set)
+    .venv/bin/python bench/issue_songs.py --songs sampled --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 data/checkpoints/tiny-*.ckpt
 """
 import argparse, json
+from pathlib import Path
 import torch
 from lincae.metrics import mel_distance, mr_stft_distance, si_sdr
 from lincae.model import CAEConfig
@@ -45,12 +48,16 @@ if __name__ == "__main__":
     p.add_argument("--weights", default="ema", help="'ema' and/or 'model', comma separated (default ema)")
     p.add_argument("--songs", default="synth", choices=["synth", "sampled"],
                    help="synth: the issue's procedural songs (default); sampled: the same seeds, recorded instruments")
+    p.add_argument("--soundfont", default=None, help="with --songs sampled: the .sf2 to play them (default: pretty_midi's)")
     a = p.parse_args()
-    make_song = dict(synth=synth_song, sampled=sampled_song)[a.songs]
-    songs = torch.stack([make_song(10_000 + i, 3.0, 16000)["mixture"] for i in range(6)])
+    if a.soundfont and a.songs != "sampled": p.error("--soundfont needs --songs sampled")
+    play = (lambda seed: sampled_song(seed, 3.0, 16000, a.soundfont)) if a.songs == "sampled" else (
+        lambda seed: synth_song(seed, 3.0, 16000))
+    songs = torch.stack([play(10_000 + i)["mixture"] for i in range(6)])
+    label = a.songs if not a.soundfont else f"sampled ({Path(a.soundfont).name})"
     if a.references:
         for name, audio in references(songs).items():
-            print(json.dumps(dict(reference=name, songs=a.songs, mel=round(mel_distance(audio, songs, 16000).mean().item(), 3),
+            print(json.dumps(dict(reference=name, songs=label, mel=round(mel_distance(audio, songs, 16000).mean().item(), 3),
                                   mr_stft=round(mr_stft_distance(audio, songs).mean().item(), 3),
                                   si_sdr=round(si_sdr(audio, songs).mean().item(), 3))), flush=True)
     for path in a.checkpoints:
@@ -58,6 +65,6 @@ if __name__ == "__main__":
             model = CAE.load(path, weights=weights)
             for steps in (int(s) for s in a.steps.split(",")):
                 scores = score_reconstruction(model, songs, steps=steps, seed=0)
-                print(json.dumps(dict(checkpoint=path, songs=a.songs, weights=weights, steps=steps,
+                print(json.dumps(dict(checkpoint=path, songs=label, weights=weights, steps=steps,
                                       **{k: round(sum(scores[k]) / len(scores[k]), 3)
                                          for k in ("mel", "mr_stft", "si_sdr")})), flush=True)

@@ -8,7 +8,20 @@ import json
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['CLAIM_ROWS', 'evaluate_once', 'claim_table', 'claim_markdown']
+__all__ = ['CLAIM_ROWS', 'joined_log', 'evaluate_once', 'claim_table', 'claim_markdown']
+
+# %% ../nbs/05a_compare.ipynb #7bf549cd
+def joined_log(*runs) -> list[dict]:
+    "The `log.jsonl` records of `runs` trained one after another, steps and training seconds counted on from each end."
+    out, step0, seconds0 = [], 0, 0.0
+    for run in map(Path, runs):
+        records = [json.loads(line) for line in open(run / "log.jsonl")]
+        out += [{**r, "step": r["step"] + step0} | ({"train_seconds": r["train_seconds"] + seconds0}
+                                                     if "train_seconds" in r else {}) for r in records]
+        step0 += json.loads((run / "config.json").read_text())["steps"]
+        seconds0 += max((r["train_seconds"] for r in records if "train_seconds" in r), default=0.0)
+    return out
+
 
 # %% ../nbs/05a_compare.ipynb #a3dd2c73
 def evaluate_once(checkpoint, out_dir, **settings) -> dict:

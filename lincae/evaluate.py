@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 from .data import EVAL_SEEDS, STEMS, Song, synth_song
-from .sampled import sampled_song
+from .sampled import SoundfontError, sampled_song
 from .stems import StemFolderError, load_split, read_excerpt, scan_stem_folder
 from .model import CAE, CheckpointError, read_checkpoint
 from .metrics import (PAPER_GAINS, HOMOGENEITY_ROWS, ADDITIVITY_ROWS, bss_eval_sdr, gain_snr, mel_distance,
@@ -24,14 +24,18 @@ __all__ = ['HOMOGENEITY_KEYS', 'CURVE_GAINS', 'embedded_songs', 'folder_tracks',
            'check_writable', 'parse_args', 'main']
 
 # %% ../nbs/05_evaluate.ipynb #2ebd8a14
-def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8, sampled: bool = False) -> list[Song]:
-    """Held-out procedural songs (`sampled`: the same seeds played by recorded instruments, `lincae.sampled`): `songs`
-    is a count (the first of `EVAL_SEEDS`) or a list of seeds."""
+def embedded_songs(sample_rate: int, seconds: float = 3.0, songs=8, sampled: bool = False,
+                   soundfont=None) -> list[Song]:
+    """Held-out procedural songs (`sampled`: the same seeds played by recorded instruments, `lincae.sampled`, with
+    `soundfont`; None: the default one): `songs` is a count (the first of `EVAL_SEEDS`) or a list of seeds."""
+    if soundfont is not None and not sampled:
+        raise ValueError("a soundfont applies to sampled songs only (sampled=True)")
     seeds = list(EVAL_SEEDS[:songs]) if isinstance(songs, int) else [int(s) for s in songs]
     if not seeds: raise ValueError("no songs to evaluate")
     out = []
     for seed in seeds:
-        song = (sampled_song if sampled else synth_song)(seed, seconds, sample_rate)
+        song = (sampled_song(seed, seconds, sample_rate, soundfont) if sampled
+                else synth_song(seed, seconds, sample_rate))
         out.append(Song(f"{'sampled' if sampled else 'song'}-{seed}", {k: song[k] for k in STEMS}, sample_rate))
     return out
 
@@ -287,10 +291,11 @@ def _compare(separation: dict, first_step: int) -> dict:
 def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, songs=8, steps=(1, 4),
              gains=PAPER_GAINS, curve_gains=CURVE_GAINS, window_seconds: float = 1.0, batch_size: int = 4,
              split: str = "auto", preset: str | None = None, sample_rate: int | None = None, device: str = "cpu",
-             weights: str = "ema", progress: bool = True, sampled: bool = False) -> dict:
+             weights: str = "ema", progress: bool = True, sampled: bool = False, soundfont=None) -> dict:
     """Score checkpoint `checkpoint_path` on held-out songs (`data=None`) or a stem folder; a JSON-serialisable dict
     with `meta`, `table1` (reconstruction, linearity), `curves`, `table2` (composition, separation), `beyond`.
-    `sampled`: the held-out songs played by recorded instruments (`lincae.sampled`)."""
+    `sampled`: the held-out songs played by recorded instruments (`lincae.sampled`) with `soundfont` (None: the
+    default one)."""
     t0 = time.perf_counter()
     steps = tuple(sorted({int(s) for s in steps}))
     if not steps or steps[0] < 1: raise ValueError(f"steps must be integers ≥ 1, got {steps}")
@@ -298,7 +303,7 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     if sampled and data is not None: raise ValueError("sampled applies to the embedded songs (data=None), not to a folder")
     model, meta = _load_model(checkpoint_path, device, weights, preset, sample_rate)
     sr = model.config.sample_rate
-    song_list = (embedded_songs(sr, seconds, songs, sampled) if data is None
+    song_list = (embedded_songs(sr, seconds, songs, sampled, soundfont) if data is None
                  else folder_songs(data, sr, seconds, songs, split))
     stems, names = _stack_songs(song_list)
     gains_all = sorted({float(a) for a in (*gains, *curve_gains)})
@@ -311,7 +316,8 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     out["per_song"] = {"songs": [s.name for s in song_list], "stems": names,
                        **{f"{v} {k}": raw[("separation", v, k)]
                           for v in out["table2"]["separation"] for k in ("sdr", "si_sdr")}}
-    meta.update(data=("embedded, sampled" if sampled else "embedded") if data is None else str(data),
+    played = f"embedded, sampled ({Path(soundfont).name})" if soundfont else "embedded, sampled"
+    meta.update(data=(played if sampled else "embedded") if data is None else str(data),
                 songs=len(song_list), seconds=seconds, seed=seed,
                 steps=list(steps), window_seconds=window_seconds, linearity_steps=1,
                 aggregation="mean over songs; museval SDR: median over windows, then median over songs",
@@ -385,6 +391,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", default=None, help="stem folder / MUSDB18-HQ root (default: embedded held-out songs)")
     p.add_argument("--sampled", action="store_true",
                    help="the embedded held-out songs played by recorded instruments (lincae.sampled), not procedural")
+    p.add_argument("--soundfont", default=None,
+                   help="the .sf2 soundfont that plays --sampled songs (default: the one that ships with pretty_midi)")
     p.add_argument("--out", required=True, help="folder for results.json and results.md")
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--songs", type=positive_int, default=None,
@@ -405,8 +413,8 @@ def main(argv=None) -> None:
     try:
         steps = [int(s) for s in a.steps.split(",") if s.strip()]
         results = evaluate(a.ckpt, a.data, a.seconds, a.seed, songs, steps, split=a.split, device=a.device,
-                           weights=a.weights, sampled=a.sampled)
-    except (CheckpointError, StemFolderError, ValueError, OSError) as e:
+                           weights=a.weights, sampled=a.sampled, soundfont=a.soundfont)
+    except (CheckpointError, StemFolderError, SoundfontError, ValueError, OSError) as e:
         raise SystemExit(f"lincae-eval: {e}") from None
     print(results_markdown(results))      # first: a failed write must not throw the finished evaluation away
     try: out = write_results(results, a.out)

@@ -283,6 +283,8 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
     if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
     if old: old.setdefault("init_from", None)           # ... and before fine-tuning, from scratch
+    same_file = lambda a, b: a and b and Path(a).resolve() == Path(b).resolve()
+    if same_file(old.get("init_from"), new["init_from"]): old["init_from"] = new["init_from"]   # however it was spelled
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS | {"model_overrides"} and old[k] != new[k]]
     if changed:
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
@@ -294,7 +296,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
         raise RunFolderError(f"{run}: holds a run of another network configuration ({said}); "
                              "choose another out_dir (--out-dir)")
 
-# %% ../nbs/03_train.ipynb #19447a9f
+# %% ../nbs/03_train.ipynb #05ab3cf2
 def start_from_checkpoint(model: CAE, ema: torch.nn.Module, path) -> None:
     "Load the EMA weights of checkpoint `path` into `model` and `ema` (fine-tuning); errors name the file."
     payload = read_checkpoint(path)
