@@ -58,7 +58,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     "ema_decay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "sampled_share": ((int, float), lambda v: 0 <= v <= 1, "a number in [0, 1]"),
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
-    "resume": ((bool,), lambda v: True, "true or false"),
+    **{k: ((bool,), lambda v: True, "true or false") for k in ("resume", "compile")},
     "init_from": ((str, type(None)), lambda v: v != "", "None or a checkpoint path"),
 }
 
@@ -108,6 +108,7 @@ class TrainConfig:
     keep_checkpoints: int = 2
     device: str = "auto"
     precision: str = "auto"          # "auto": bf16 where the device runs it fast (autocast_and_scaler); "fp32"; "bf16"
+    compile: bool = False            # torch.compile the denoising U-Net: minutes to start, then faster steps (README)
     model_overrides: dict = field(default_factory=dict)
 
     def __post_init__(self):
@@ -258,7 +259,7 @@ def latest_checkpoint(run: Path) -> dict | None:
 
 # may change on resume: the weights do not depend on them
 OPERATIONAL_FIELDS = {"out_dir", "resume", "log_every", "validate_every", "validation_songs", "checkpoint_every",
-                      "keep_checkpoints", "device", "data_workers"}
+                      "keep_checkpoints", "device", "data_workers", "compile"}
 
 # %% ../nbs/03_train.ipynb #a4fdbbfc
 def resume_hint(run: Path) -> str:
@@ -380,6 +381,7 @@ def train(config: TrainConfig) -> Path:
     log = open(run / "log.jsonl", "a") if rank == 0 else None
     val_audio = (validation_audio(model.config.sample_rate, cfg.validation_songs)
                  if rank == 0 and cfg.validate_every else None)
+    if cfg.compile: model.unet.compile()                 # in place: the state dict keeps its names
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"{cfg.method}/{cfg.model}",
                disable=rank > 0)
