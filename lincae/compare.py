@@ -11,11 +11,13 @@ from pathlib import Path
 __all__ = ['CLAIM_ROWS', 'joined_log', 'evaluate_once', 'claim_table', 'claim_markdown']
 
 # %% ../nbs/05a_compare.ipynb #7bf549cd
+from .train import read_log
+
 def joined_log(*runs) -> list[dict]:
     "The `log.jsonl` records of `runs` trained one after another, steps and training seconds counted on from each end."
     out, step0, seconds0 = [], 0, 0.0
     for run in map(Path, runs):
-        records = [json.loads(line) for line in open(run / "log.jsonl")]
+        records = read_log(run)
         out += [{**r, "step": r["step"] + step0} | ({"train_seconds": r["train_seconds"] + seconds0}
                                                      if "train_seconds" in r else {}) for r in records]
         step0 += json.loads((run / "config.json").read_text())["steps"]

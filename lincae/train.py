@@ -27,10 +27,10 @@ from .figures import plot_training
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
            'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'RunFolderError',
-           'write_checkpoints', 'latest_checkpoint', 'resume_hint', 'append_log', 'check_same_run',
-           'start_from_checkpoint', 'remove_stale_temporaries', 'setup_processes', 'average_gradients',
-           'check_ranks_agree', 'train', 'read_log', 'plot_log', 'save_plot', 'parse_args', 'last_line', 'main',
-           'export_model']
+           'write_checkpoints', 'latest_checkpoint', 'resume_hint', 'append_log', 'network_difference',
+           'check_same_run', 'start_from_checkpoint', 'remove_stale_temporaries', 'setup_processes',
+           'average_gradients', 'check_ranks_agree', 'train', 'read_log', 'plot_log', 'save_plot', 'parse_args',
+           'last_line', 'main', 'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -276,6 +276,12 @@ def append_log(log, record: dict, run: Path):
                              f"the last good checkpoint is {resume_hint(run)}") from e
 
 # %% ../nbs/03_train.ipynb #8b30a6ca
+def network_difference(stored: dict, model_config: CAEConfig, now: str = "now") -> str:
+    "The fields where a checkpoint's stored network `stored` differs from `model_config`, in words ('' when none)."
+    was, built = stored_config(stored), asdict(model_config)     # the network as built, however it was spelled
+    keys = [*built, *(k for k in was if k not in built)]
+    return ", ".join(f"{k}={was.get(k)!r} ({now} {built.get(k)!r})" for k in keys if was.get(k) != built.get(k))
+
 def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
     """Refuse to resume a checkpoint trained with other settings (method, steps, lr, …) or another network: continuing
     it would splice two recipes and label the result with the second."""
@@ -291,9 +297,8 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
         said = ", ".join(f"{k}={old[k]!r} (now {new[k]!r})" for k in changed)
         raise RunFolderError(f"{run}: holds a run trained with {said}; "
                              "resume with its settings or choose another out_dir (--out-dir)")
-    was, now = stored_config(net or {}), asdict(model_config)     # the network as built, however it was spelled
-    if net is not None and was != now:
-        said = ", ".join(f"{k}={was.get(k)!r} (now {now.get(k)!r})" for k in now if was.get(k) != now.get(k))
+    said = network_difference(net, model_config) if net is not None else ""
+    if said:
         raise RunFolderError(f"{run}: holds a run of another network configuration ({said}); "
                              "choose another out_dir (--out-dir)")
 
@@ -301,9 +306,8 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
 def start_from_checkpoint(model: CAE, ema: torch.nn.Module, path) -> None:
     "Load the EMA weights of checkpoint `path` into `model` and `ema` (fine-tuning); errors name the file."
     payload = read_checkpoint(path)
-    was, now = stored_config(payload.get("model_config") or {}), asdict(model.config)
-    if was != now:
-        said = ", ".join(f"{k}={was.get(k)!r} (this run: {now[k]!r})" for k in now if was.get(k) != now[k])
+    said = network_difference(payload.get("model_config") or {}, model.config, now="this run:")
+    if said:
         raise CheckpointError(f"{path}: a checkpoint of another network ({said}); init_from needs the network this "
                               "run builds (--model, --model-overrides)")
     weights = payload.get("ema") or payload.get("model")
