@@ -16,6 +16,10 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
 * `--magnitude-fade N`: the magnitude weight falls linearly from λ to 0 over the first N steps (a test of whether
   the term's early speed can be kept without its late harm). Not a lincae option either: this script wraps the
   trainer's `training_loss` for the run.
+* `--spectral-weight λ`: λ × a multi-resolution spectral distance (spectral convergence + log-magnitude L1 at STFTs
+  of 256/64 and 1024/256, not the network's own 512/128) between the waveforms of the student's output and the clean
+  target: unlike the magnitude term it sees phase, through the overlap of frames. Not a lincae option: this script
+  wraps the trainer's loss for the run.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -27,6 +31,7 @@ import argparse, dataclasses, json
 import torch
 import lincae.consistency, lincae.train
 from lincae.consistency import sample_noise_index
+from lincae.metrics import STFTResolution, mr_stft_distance
 from lincae.train import TrainConfig, read_log, train, training_loss
 
 
@@ -43,6 +48,28 @@ def loss_with_fading_magnitude(fade_steps: int):
     def loss(model, audio, step, cfg, gen):
         weight = cfg.magnitude_weight * max(0.0, 1 - step / fade_steps)
         return training_loss(model, audio, step, dataclasses.replace(cfg, magnitude_weight=weight), gen)
+    return loss
+
+
+SPECTRAL_RESOLUTIONS = (STFTResolution(256, 64, 256), STFTResolution(1024, 256, 1024))   # not the network's 512/128
+
+
+def waveform_spectral_distance(student_rep, target_rep, frontend, eps: float = 1e-5):
+    "lincae's MR-STFT distance (spectral convergence + log-magnitude L1) of the two representations' waveforms."
+    est, ref = frontend.to_wave(student_rep, clamp=False), frontend.to_wave(target_rep, clamp=False)
+    return mr_stft_distance(est, ref, SPECTRAL_RESOLUTIONS, eps).mean()
+
+
+def loss_with_spectral_term(weight: float):
+    "The trainer's loss plus weight × waveform_spectral_distance of the student's output to the clean target."
+    from lincae.consistency import consistency_loss, delta_schedule, log_magnitude_distance
+    from lincae.train import training_batch
+    def loss(model, audio, step, cfg, gen):
+        batch = training_batch(model, audio, step, cfg, gen)
+        delta = delta_schedule(step, cfg.steps, start_exp=cfg.delta_start_exp, end_exp=cfg.delta_end_exp)
+        total, info = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution)
+        if cfg.magnitude_weight: total = total + cfg.magnitude_weight * log_magnitude_distance(info["student"], batch.target)
+        return total + weight * waveform_spectral_distance(info["student"], batch.target, model.frontend)
     return loss
 
 
@@ -69,10 +96,13 @@ if __name__ == "__main__":
     p.add_argument("--model-overrides", default="{}", help="JSON of CAEConfig fields, e.g. '{\"alpha\": 0.5}'")
     p.add_argument("--optimizer", choices=["radam", "adam"], default="radam")
     p.add_argument("--beta2", type=float, default=0.999, help="Adam's β2 (with --optimizer adam)")
+    p.add_argument("--spectral-weight", type=float, default=0.0,
+                   help="weight of a multi-resolution spectral distance of the student's waveform (not a lincae option)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = adam_in_place_of_radam(a.beta2)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
+    if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
     if a.sigma_max is not None: extra["model_overrides"] = {"sigma_max": a.sigma_max}
