@@ -20,6 +20,9 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   of 256/64 and 1024/256, not the network's own 512/128) between the waveforms of the student's output and the clean
   target: unlike the magnitude term it sees phase, through the overlap of frames. Not a lincae option: this script
   wraps the trainer's loss for the run.
+* `--magnitude-eps E`: the magnitude term's floor inside the logarithm (lincae's 1e-3, on the compressed
+  representation): a larger floor hides the quiet bins from the term, so it weighs the loud ones, which the one-step
+  decodes make too quiet. Not a lincae option: this script swaps the trainer's `log_magnitude_distance` for the run.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -27,7 +30,7 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
 
 Prints one JSON line per held-out validation (step, mel, MR-STFT, SI-SDR, training seconds).
 """
-import argparse, dataclasses, json
+import argparse, dataclasses, functools, json
 import torch
 import lincae.consistency, lincae.train
 from lincae.consistency import sample_noise_index
@@ -98,11 +101,15 @@ if __name__ == "__main__":
     p.add_argument("--beta2", type=float, default=0.999, help="Adam's β2 (with --optimizer adam)")
     p.add_argument("--spectral-weight", type=float, default=0.0,
                    help="weight of a multi-resolution spectral distance of the student's waveform (not a lincae option)")
+    p.add_argument("--magnitude-eps", type=float, default=None,
+                   help="the magnitude term's floor in the logarithm (None: lincae's 1e-3; not a lincae option)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = adam_in_place_of_radam(a.beta2)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
+    if a.magnitude_eps is not None:
+        lincae.train.log_magnitude_distance = functools.partial(lincae.train.log_magnitude_distance, eps=a.magnitude_eps)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
     if a.sigma_max is not None: extra["model_overrides"] = {"sigma_max": a.sigma_max}

@@ -15,7 +15,7 @@ from scipy import signal as sps
 # %% auto #0
 __all__ = ['STEMS', 'SCALES', 'NOTE_NAMES', 'VOWELS', 'KICKS', 'LEVELS_DB', 'TRAIN_SEEDS', 'EVAL_SEEDS', 'MIX_KINDS',
            'DEFAULT_MIX_PROBS', 'SongPlan', 'song_plan', 'check_song_length', 'stem_at_level', 'mix_song', 'synth_song',
-           'song_seeds', 'Song', 'cached_stems', 'check_mix_probs', 'StemCrops']
+           'song_seeds', 'Song', 'cached_stems', 'check_mix_probs', 'checked_soundfonts', 'StemCrops']
 
 # %% ../nbs/01_data.ipynb #c005
 STEMS = ("vocals", "drums", "bass", "other")
@@ -544,16 +544,18 @@ class Song:
 @lru_cache(maxsize=None)
 def _song_cache(size: int):
     @lru_cache(maxsize=size)
-    def stems(seed: int, seconds: float, sample_rate: int, sampled: bool = False) -> torch.Tensor:
+    def stems(seed: int, seconds: float, sample_rate: int, sampled: bool = False, soundfont=None) -> torch.Tensor:
         if sampled: from lincae.sampled import sampled_song    # (lincae.sampled builds on this module)
-        s = (sampled_song if sampled else synth_song)(seed, seconds, sample_rate)
+        s = sampled_song(seed, seconds, sample_rate, soundfont) if sampled else synth_song(seed, seconds, sample_rate)
         return torch.stack([s[k] for k in STEMS])
     return stems
 
 # %% ../nbs/01_data.ipynb #eee42df5
-def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int = 64, sampled: bool = False) -> torch.Tensor:
-    "The stems `[4, samples]` (in STEMS order) of song `seed`, from an LRU cache holding `cache_songs` songs."
-    return _song_cache(cache_songs)(seed, seconds, sample_rate, sampled)
+def cached_stems(seed: int, seconds: float, sample_rate: int, cache_songs: int = 64, sampled: bool = False,
+                 soundfont=None) -> torch.Tensor:
+    """The stems `[4, samples]` (in STEMS order) of song `seed`, from an LRU cache holding `cache_songs` songs; a
+    sampled song is played by `soundfont` (None: pretty_midi's)."""
+    return _song_cache(cache_songs)(seed, seconds, sample_rate, sampled, soundfont)
 
 # %% ../nbs/01_data.ipynb #c072
 MIX_KINDS = ("mixture", "stem", "submix")
@@ -568,14 +570,28 @@ def check_mix_probs(probs: dict | None) -> dict:
         raise ValueError(f"mix_probs must give non-negative probabilities of {MIX_KINDS} summing to 1, got {probs}")
     return probs
 
+# %% ../nbs/01_data.ipynb #94073dfc
+def checked_soundfonts(soundfonts, sampled_share: float) -> tuple[str, ...] | None:
+    """`soundfonts` (paths of .sf2 files, or one string of them separated by commas) as a tuple of usable files, or None;
+    they play the sampled songs, so they need `sampled_share` > 0. Errors name the file."""
+    if soundfonts is None: return None
+    paths = [s.strip() for s in soundfonts.split(",")] if isinstance(soundfonts, str) else [str(s) for s in soundfonts]
+    if not paths or not all(paths): raise ValueError(f"soundfonts must name at least one .sf2 file, got {soundfonts!r}")
+    if not sampled_share > 0:
+        raise ValueError("soundfonts play the sampled songs: set sampled_share > 0 as well, or leave soundfonts unset")
+    from lincae.sampled import check_synthesiser, SoundfontError     # (lincae.sampled builds on this module)
+    try: return tuple(str(check_synthesiser(p)) for p in paths)
+    except SoundfontError as e: raise ValueError(str(e)) from None     # a bad setting, said in one line
+
 # %% ../nbs/01_data.ipynb #b5f07e1c
 class StemCrops(torch.utils.data.Dataset):
     """Random crops (mixtures, single stems, sub-mixes) of the embedded songs, deterministic per index: procedural, or
-    for a share `sampled_share` of the song seeds played by recorded instruments (`lincae.sampled`)."""
+    for a share `sampled_share` of the song seeds played by recorded instruments (`lincae.sampled`), each such song by
+    one of `soundfonts` (a fixed draw per seed; None: pretty_midi's soundfont)."""
     def __init__(self, split: str = "train", crop_samples: int = 8576, sample_rate: int = 16000,
                  song_seconds: float = 8.0, length: int = 10_000, seed: int = 0, mix_probs: dict | None = None,
                  silence_rms: float = 1e-3, cache_songs: int = 64, crops_per_song: int = 8, pool_songs: int = 16,
-                 max_tries: int = 50, return_meta: bool = True, sampled_share: float = 0.0):
+                 max_tries: int = 50, return_meta: bool = True, sampled_share: float = 0.0, soundfonts=None):
         self.seeds = song_seeds(split)
         self.mix_probs = probs = check_mix_probs(mix_probs)
         for name, v in dict(crop_samples=crop_samples, sample_rate=sample_rate, length=length, cache_songs=cache_songs,
@@ -599,6 +615,7 @@ class StemCrops(torch.utils.data.Dataset):
         self.crops_per_song, self.pool_songs, self.max_tries, self.return_meta = (
             int(crops_per_song), int(pool_songs), int(max_tries), return_meta)
         self.sampled_share = float(sampled_share)
+        self.soundfonts = checked_soundfonts(soundfonts, self.sampled_share)
         self.kinds = [k for k in MIX_KINDS if probs.get(k, 0) > 0]
         self.kind_p = np.array([probs[k] for k in self.kinds]) / sum(probs[k] for k in self.kinds)
 
@@ -607,6 +624,11 @@ class StemCrops(torch.utils.data.Dataset):
     def plays_sampled(self, song_seed: int) -> bool:
         "Whether song `song_seed` is played by recorded instruments (a fixed draw per seed, so a song is one or the other)."
         return self.sampled_share > 0 and np.random.default_rng([song_seed, 2]).random() < self.sampled_share
+
+    def soundfont_for(self, song_seed: int) -> str | None:
+        "The soundfont that plays song `song_seed` when it is sampled: a fixed draw among `soundfonts` (None: the default)."
+        if not self.soundfonts: return None
+        return self.soundfonts[int(np.random.default_rng([song_seed, 3]).integers(len(self.soundfonts)))]
 
 # %% ../nbs/01_data.ipynb #c074
 @patch
@@ -620,7 +642,9 @@ def _block_songs(self: StemCrops, block: int) -> tuple[np.ndarray, np.ndarray]:
 # %% ../nbs/01_data.ipynb #0e1d7032
 @patch
 def _crop(self: StemCrops, g: np.random.Generator, kind: str, song_seed: int):
-    stems = cached_stems(song_seed, self.song_seconds, self.sample_rate, self.cache_songs, self.plays_sampled(song_seed))
+    sampled = self.plays_sampled(song_seed)
+    stems = cached_stems(song_seed, self.song_seconds, self.sample_rate, self.cache_songs, sampled,
+                         self.soundfont_for(song_seed) if sampled else None)
     start = int(g.integers(0, stems.shape[1] - self.crop_samples + 1))
     crop = stems[:, start:start + self.crop_samples]
     loud = [i for i in range(len(STEMS)) if crop[i].pow(2).mean().sqrt() >= self.silence_rms]

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointError, stored_config
 from .consistency import consistency_loss, delta_schedule, log_magnitude_distance, NOISE_DISTRIBUTIONS
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
-from .data import StemCrops, synth_song, song_seeds
+from .data import StemCrops, synth_song, song_seeds, checked_soundfonts
 from .stems import StemFolderCrops, StemFolderError
 from .audio import AudioError
 from .evaluate import score_reconstruction
@@ -60,6 +60,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
     **{k: ((bool,), lambda v: True, "true or false") for k in ("resume", "compile")},
     "init_from": ((str, type(None)), lambda v: v != "", "None or a checkpoint path"),
+    "soundfonts": ((str, type(None)), lambda v: v != "", "None or .sf2 paths separated by commas"),
 }
 
 # %% ../nbs/03_train.ipynb #2c4288a1
@@ -96,6 +97,7 @@ class TrainConfig:
     seed: int = 0
     data: str | None = None          # None: embedded procedural songs; else a stem folder
     sampled_share: float = 0.0       # embedded songs only: the share played by recorded instruments (01b)
+    soundfonts: str | None = None    # .sf2 files playing them, comma-separated, one drawn per song; None: pretty_midi's
     init_from: str | None = None     # a checkpoint whose EMA weights start the run (fine-tuning); None: from scratch
     song_seconds: float = 8.0
     data_workers: int = 1            # processes drawing batches ahead of the step (0: in the loop)
@@ -127,6 +129,7 @@ class TrainConfig:
                              f"got {self.noise_distribution!r}")
         if self.data is not None and self.sampled_share:
             raise ValueError("sampled_share applies to the embedded songs (data=None), not to a stem folder")
+        checked_soundfonts(self.soundfonts, self.sampled_share)      # a wrong path stops the run before it starts
         if self.validate_every < 0 or self.validation_songs < 1:
             raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
 
@@ -160,7 +163,7 @@ def make_dataset(cfg: TrainConfig, mc: CAEConfig):
                   seed=cfg.seed)
     if cfg.data is None:
         return StemCrops(split="train", song_seconds=cfg.song_seconds, length=10 ** 9, sampled_share=cfg.sampled_share,
-                         **common)
+                         soundfonts=cfg.soundfonts, **common)
     return StemFolderCrops(cfg.data, split="train", **common)
 
 # %% ../nbs/03_train.ipynb #12b2b0f2
@@ -290,6 +293,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
     if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
     if old: old.setdefault("init_from", None)           # ... and before fine-tuning, from scratch
+    if old: old.setdefault("soundfonts", None)          # ... and before a choice of soundfonts, with pretty_midi's
     same_file = lambda a, b: a and b and Path(a).resolve() == Path(b).resolve()
     if same_file(old.get("init_from"), new["init_from"]): old["init_from"] = new["init_from"]   # however it was spelled
     changed = [k for k in new if k in old and k not in OPERATIONAL_FIELDS | {"model_overrides"} and old[k] != new[k]]
