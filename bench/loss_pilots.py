@@ -23,10 +23,11 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
 * `--magnitude-eps E`: the magnitude term's floor inside the logarithm (lincae's 1e-3, on the compressed
   representation): a larger floor hides the quiet bins from the term, so it weighs the loud ones, which the one-step
   decodes make too quiet. Not a lincae option: this script swaps the trainer's `log_magnitude_distance` for the run.
-* `--loss-weighting uniform|sqrt`: the consistency loss's weight per item, λ = 1/(σ_i − σ_{i−Δ}) in the paper (it
-  makes the smallest noise levels weigh the most), replaced by 1 or by √λ, then scaled so that each batch's weights
-  have the paper's mean: the same total weight, moved towards the high noise levels where the one-step decoder
-  lives. Not a lincae option: this script reweighs the per-item distances of lincae's own `consistency_loss`.
+* `--loss-weighting-power P`: the consistency loss's weight per item, λ = 1/(σ_i − σ_{i−Δ}) in the paper (it
+  makes the smallest noise levels weigh the most), replaced by λ^P, then scaled so that each batch's weights have the
+  paper's mean: the same total weight, moved towards the high noise levels (P < 1: P = 0 is uniform, 0.5 is √λ) or
+  further towards the low ones (P > 1). Not a lincae option: this script reweighs the per-item distances of lincae's
+  own `consistency_loss`.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -80,8 +81,8 @@ def loss_with_spectral_term(weight: float):
     return loss
 
 
-def consistency_loss_reweighted(weighting: str):
-    "lincae's consistency_loss with its per-item weights λ replaced by 1 ('uniform') or √λ ('sqrt'), mean-matched."
+def consistency_loss_reweighted(power: float):
+    "lincae's consistency_loss with its per-item weights λ replaced by λ^power, scaled to the same mean per batch."
     original, distance = lincae.consistency.consistency_loss, lincae.consistency.pseudo_huber
     def loss(model, target, z, delta, generator=None, noise_distribution="lognormal"):
         seen = {}
@@ -91,7 +92,7 @@ def consistency_loss_reweighted(weighting: str):
         try: _, info = original(model, target, z, delta, generator, noise_distribution=noise_distribution)
         finally: lincae.consistency.pseudo_huber = distance
         paper = info["weight"]
-        weight = torch.ones_like(paper) if weighting == "uniform" else paper.sqrt()
+        weight = paper.pow(power)
         return (weight * paper.mean() / weight.mean() * seen["d"]).mean(), info
     return loss
 
@@ -123,8 +124,8 @@ if __name__ == "__main__":
                    help="weight of a multi-resolution spectral distance of the student's waveform (not a lincae option)")
     p.add_argument("--magnitude-eps", type=float, default=None,
                    help="the magnitude term's floor in the logarithm (None: lincae's 1e-3; not a lincae option)")
-    p.add_argument("--loss-weighting", choices=["paper", "uniform", "sqrt"], default="paper",
-                   help="the consistency loss's weight per noise level (not a lincae option)")
+    p.add_argument("--loss-weighting-power", type=float, default=1.0,
+                   help="the consistency loss's weight per item: λ^P, mean-matched (1: the paper's; not a lincae option)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = adam_in_place_of_radam(a.beta2)
@@ -132,7 +133,8 @@ if __name__ == "__main__":
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
     if a.magnitude_eps is not None:
         lincae.train.log_magnitude_distance = functools.partial(lincae.train.log_magnitude_distance, eps=a.magnitude_eps)
-    if a.loss_weighting != "paper": lincae.train.consistency_loss = consistency_loss_reweighted(a.loss_weighting)
+    if a.loss_weighting_power != 1:
+        lincae.train.consistency_loss = consistency_loss_reweighted(a.loss_weighting_power)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
     if a.sigma_max is not None: extra["model_overrides"] = {"sigma_max": a.sigma_max}
