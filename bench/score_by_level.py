@@ -15,7 +15,7 @@ the decode's.
 import argparse, json
 import torch
 from lincae.data import synth_song
-from lincae.metrics import AUTHOR_RESOLUTIONS, STFTResolution, stft_magnitude, mr_stft_distance
+from lincae.metrics import AUTHOR_RESOLUTIONS, STFTResolution, stft_distance, stft_magnitude, mr_stft_distance
 from lincae.model import CAE
 
 BANDS_DB = ((-1e9, -100), (-100, -80), (-80, -60), (-60, -40), (-40, -20), (-20, 1))
@@ -24,8 +24,8 @@ BANDS_DB = ((-1e9, -100), (-100, -80), (-80, -60), (-60, -40), (-40, -20), (-20,
 def by_level(decoded: torch.Tensor, truth: torch.Tensor, res: STFTResolution, eps: float = 1e-7) -> dict:
     "Spectral convergence, log-magnitude L1 and its split by the reference's level, at one resolution (as lincae.metrics)."
     est, ref = stft_magnitude(decoded, res, eps), stft_magnitude(truth, res, eps)
-    convergence = ((ref - est).flatten(1).norm(dim=1) / ref.flatten(1).norm(dim=1)).mean().item()
     log_ratio = ref.log() - est.log()
+    convergence = (stft_distance(decoded, truth, res, eps) - log_ratio.abs().flatten(1).mean(1)).mean().item()
     level = 20 * (ref / ref.flatten(1).amax(1).view(-1, *[1] * (ref.ndim - 1))).log10()
     bands = []
     for lo, hi in BANDS_DB:
