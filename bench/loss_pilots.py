@@ -28,6 +28,11 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   paper's mean: the same total weight, moved towards the high noise levels (P < 1: P = 0 is uniform, 0.5 is √λ) or
   further towards the low ones (P > 1). Not a lincae option: this script reweighs the per-item distances of lincae's
   own `consistency_loss`.
+* `--decay-share S`: a warm-up-stable-decay learning rate in place of the cosine: the peak learning rate held until
+  the last share S of the run, then a straight line down to `lr_min` (short runs often end better on it). Not a lincae
+  option: this script swaps the trainer's `learning_rate` for the run.
+* `--radam-beta2 B`: RAdam with β2 = B (lincae's 0.999): its rectification, which holds the step well below the
+  learning rate through a short run, ends sooner with a smaller β2. Not a lincae option either.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -97,6 +102,22 @@ def consistency_loss_reweighted(power: float):
     return loss
 
 
+def warmup_stable_decay(share: float):
+    "The trainer's warm-up, then the peak learning rate until the last `share` of the run, then linear to `lr_min`."
+    def rate(step, cfg):
+        if step < cfg.warmup_steps: return cfg.lr * (step + 1) / cfg.warmup_steps
+        left = (cfg.steps - step) / max(1.0, share * cfg.steps)
+        return cfg.lr_min + (cfg.lr - cfg.lr_min) * min(1.0, max(0.0, left))
+    return rate
+
+
+def radam_with_beta2(beta2: float):
+    "A stand-in for torch.optim.RAdam with betas (0.9, beta2)."
+    radam = torch.optim.RAdam
+    def build(params, lr, **kw): return radam(params, lr=lr, betas=(0.9, beta2), **kw)
+    return build
+
+
 def adam_in_place_of_radam(beta2: float):
     "A stand-in for torch.optim.RAdam that builds Adam with betas (0.9, beta2)."
     def build(params, lr, **kw): return torch.optim.Adam(params, lr=lr, betas=(0.9, beta2), **kw)
@@ -126,9 +147,14 @@ if __name__ == "__main__":
                    help="the magnitude term's floor in the logarithm (None: lincae's 1e-3; not a lincae option)")
     p.add_argument("--loss-weighting-power", type=float, default=1.0,
                    help="the consistency loss's weight per item: λ^P, mean-matched (1: the paper's; not a lincae option)")
+    p.add_argument("--decay-share", type=float, default=None,
+                   help="warm-up-stable-decay learning rate, decaying over this last share of the run (default: cosine)")
+    p.add_argument("--radam-beta2", type=float, default=None, help="RAdam's β2 (default: torch's 0.999)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = adam_in_place_of_radam(a.beta2)
+    if a.radam_beta2 is not None: torch.optim.RAdam = radam_with_beta2(a.radam_beta2)
+    if a.decay_share is not None: lincae.train.learning_rate = warmup_stable_decay(a.decay_share)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
     if a.magnitude_eps is not None:
