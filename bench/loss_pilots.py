@@ -115,13 +115,6 @@ def warmup_stable_decay(share: float):
     return rate
 
 
-def radam_with_beta2(beta2: float):
-    "A stand-in for torch.optim.RAdam with betas (0.9, beta2)."
-    radam = torch.optim.RAdam
-    def build(params, lr, **kw): return radam(params, lr=lr, betas=(0.9, beta2), **kw)
-    return build
-
-
 def residual_stream_in_bf16():
     "Make lincae's ResBlock cast its input to the autocast dtype (bf16 on CPU) when autocast is on."
     from lincae.model import ResBlock
@@ -132,10 +125,9 @@ def residual_stream_in_bf16():
     ResBlock.forward = cast_first
 
 
-def adam_in_place_of_radam(beta2: float):
-    "A stand-in for torch.optim.RAdam that builds Adam with betas (0.9, beta2)."
-    def build(params, lr, **kw): return torch.optim.Adam(params, lr=lr, betas=(0.9, beta2), **kw)
-    return build
+def optimizer_with_beta2(optimizer_class, beta2: float):
+    "A stand-in for the trainer's torch.optim.RAdam: `optimizer_class` (Adam or RAdam itself) with betas (0.9, beta2)."
+    return functools.partial(optimizer_class, betas=(0.9, beta2))
 
 
 if __name__ == "__main__":
@@ -167,8 +159,8 @@ if __name__ == "__main__":
     p.add_argument("--bf16-stream", action="store_true", help="keep the residual stream in bf16 under autocast")
     p.add_argument("--out", required=True)
     a = p.parse_args()
-    if a.optimizer == "adam": torch.optim.RAdam = adam_in_place_of_radam(a.beta2)
-    if a.radam_beta2 is not None: torch.optim.RAdam = radam_with_beta2(a.radam_beta2)
+    if a.optimizer == "adam": torch.optim.RAdam = optimizer_with_beta2(torch.optim.Adam, a.beta2)
+    if a.radam_beta2 is not None: torch.optim.RAdam = optimizer_with_beta2(torch.optim.RAdam, a.radam_beta2)
     if a.bf16_stream: residual_stream_in_bf16()
     if a.decay_share is not None: lincae.train.learning_rate = warmup_stable_decay(a.decay_share)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
