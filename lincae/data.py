@@ -572,8 +572,8 @@ def check_mix_probs(probs: dict | None) -> dict:
 
 # %% ../nbs/01_data.ipynb #94073dfc
 def checked_soundfonts(soundfonts, sampled_share: float) -> tuple[str, ...] | None:
-    """`soundfonts` (paths of .sf2 files, or one string of them separated by commas) as a tuple of usable files, or None;
-    they play the sampled songs, so they need `sampled_share` > 0. Errors name the file."""
+    """`soundfonts` (paths of .sf2 files, or one string of them separated by commas) as a tuple of usable files, or
+    None; they play the sampled songs, so they need `sampled_share` > 0. Errors name the file."""
     if soundfonts is None: return None
     paths = [s.strip() for s in soundfonts.split(",")] if isinstance(soundfonts, str) else [str(s) for s in soundfonts]
     if not paths or not all(paths): raise ValueError(f"soundfonts must name at least one .sf2 file, got {soundfonts!r}")
@@ -602,7 +602,8 @@ class StemCrops(torch.utils.data.Dataset):
             raise ValueError(f"seed must be a non-negative int, got {seed!r}")
         if not silence_rms >= 0: raise ValueError(f"silence_rms must be >= 0, got {silence_rms!r}")
         if not song_seconds > 0: raise ValueError(f"song_seconds must be > 0, got {song_seconds!r}")
-        if isinstance(sampled_share, bool) or not isinstance(sampled_share, (int, float)) or not 0 <= sampled_share <= 1:
+        if (isinstance(sampled_share, bool) or not isinstance(sampled_share, (int, float))
+                or not 0 <= sampled_share <= 1):
             raise ValueError(f"sampled_share must be a number in [0, 1], got {sampled_share!r}")
         self.song_samples = int(round(song_seconds * sample_rate))
         if crop_samples > self.song_samples:
@@ -622,11 +623,13 @@ class StemCrops(torch.utils.data.Dataset):
     def __len__(self) -> int: return self.length
 
     def plays_sampled(self, song_seed: int) -> bool:
-        "Whether song `song_seed` is played by recorded instruments (a fixed draw per seed, so a song is one or the other)."
+        ("Whether song `song_seed` is played by recorded instruments (a fixed draw per seed, so a song is one or "
+         "the other).")
         return self.sampled_share > 0 and np.random.default_rng([song_seed, 2]).random() < self.sampled_share
 
     def soundfont_for(self, song_seed: int) -> str | None:
-        "The soundfont that plays song `song_seed` when it is sampled: a fixed draw among `soundfonts` (None: the default)."
+        ("The soundfont that plays song `song_seed` when it is sampled: a fixed draw among `soundfonts` "
+         "(None: the default).")
         if not self.soundfonts: return None
         return self.soundfonts[int(np.random.default_rng([song_seed, 3]).integers(len(self.soundfonts)))]
 

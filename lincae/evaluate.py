@@ -300,7 +300,8 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     steps = tuple(sorted({int(s) for s in steps}))
     if not steps or steps[0] < 1: raise ValueError(f"steps must be integers ≥ 1, got {steps}")
     if not seconds > 0: raise ValueError(f"seconds must be > 0, got {seconds}")
-    if sampled and data is not None: raise ValueError("sampled applies to the embedded songs (data=None), not to a folder")
+    if sampled and data is not None:
+        raise ValueError("sampled applies to the embedded songs (data=None), not to a folder")
     model, meta = _load_model(checkpoint_path, device, weights, preset, sample_rate)
     sr = model.config.sample_rate
     song_list = (embedded_songs(sr, seconds, songs, sampled, soundfont) if data is None

@@ -23,7 +23,8 @@ class SoundfontError(RuntimeError):
 def default_soundfont() -> Path:
     "The General MIDI soundfont that ships with pretty_midi (TimGM6mb.sf2)."
     spec = find_spec("pretty_midi")
-    if spec is None: raise SoundfontError("pretty_midi is not installed (pip install pretty_midi): it ships the soundfont")
+    if spec is None:
+        raise SoundfontError("pretty_midi is not installed (pip install pretty_midi): it ships the soundfont")
     return Path(spec.submodule_search_locations[0]) / "TimGM6mb.sf2"
 
 # %% ../nbs/01b_sampled.ipynb #s007
@@ -32,7 +33,8 @@ def check_synthesiser(soundfont=None) -> Path:
     try: import fluidsynth  # noqa: F401  (pyfluidsynth: a ctypes binding of the system library)
     except ImportError as e:
         raise SoundfontError(f"FluidSynth is not usable ({e}): pip install pyfluidsynth, and the library itself: "
-                             "apt-get install libfluidsynth3 (Debian) or conda install -c conda-forge fluidsynth") from None
+                             "apt-get install libfluidsynth3 (Debian) or conda install -c conda-forge "
+                             "fluidsynth") from None
     path = Path(soundfont) if soundfont is not None else default_soundfont()
     if not path.is_file(): raise SoundfontError(f"{path}: no such soundfont file")
     with open(path, "rb") as f: head = f.read(12)

@@ -128,7 +128,8 @@ class TrainConfig:
             raise ValueError(f"noise_distribution must be one of {NOISE_DISTRIBUTIONS}, "
                              f"got {self.noise_distribution!r}")
         if self.data is not None and (self.sampled_share or self.soundfonts):
-            raise ValueError("sampled_share and soundfonts apply to the embedded songs (data=None), not to a stem folder")
+            raise ValueError("sampled_share and soundfonts apply to the embedded songs (data=None), "
+                             "not to a stem folder")
         checked_soundfonts(self.soundfonts, self.sampled_share)      # a wrong path stops the run before it starts
         if self.validate_every < 0 or self.validation_songs < 1:
             raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
