@@ -34,6 +34,13 @@ And whether the decodes' missing level (they come out quieter than the truth) is
   equaliser fitted on the scored songs themselves (an oracle). A fixed gain or equaliser is a linear filter, so it
   would keep the decoder's additivity and homogeneity as they are.
 
+And how much of the starting noise the one-step decode passes straight through (the EDM skip alone passes
+c_skip(σ_max)·σ_max of it, 0.0495 at σ_max 5 and σ_data 0.5, unless the network cancels it):
+
+* noise_in_decode — the least-squares gain of the one-step output on its starting noise (fitted on 12 training
+  songs, noise seed 1), the RMS of the truth, the decode and that noise component in the quieter half of the bins of
+  the scored songs, and mel / MR-STFT of the decode with the component removed.
+
     .venv/bin/python bench/decode_diagnosis.py data/checkpoints/tiny-lin-cae.ckpt data/checkpoints/tiny-m2l.ckpt
 """
 import json
@@ -102,6 +109,32 @@ def loudness_correction(model: CAE, songs: torch.Tensor, decoded: torch.Tensor, 
     return {"as decoded": score(decoded), **{name: score(fix(decoded)) for name, fix in fixes.items()}}
 
 
+@torch.no_grad()
+def one_step_with_noise(model: CAE, audio: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "The one-step decoded representation of `audio` and the unit starting noise (`decoding_noise(seed)`) it began from."
+    c, z = model.config, model.encode(audio)
+    noise = decoding_noise(seed, (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling))(0)
+    return model.decode_rep(z, steps=1, noise=lambda k: noise), noise
+
+
+def noise_in_decode(model: CAE, songs: torch.Tensor, truth: torch.Tensor, decoded: torch.Tensor,
+                    training_songs: int = 12) -> dict:
+    "How much of the starting noise the one-step decode carries, and the scores without it (see the docstring)."
+    c, fe, sr = model.config, model.frontend, model.config.sample_rate
+    train = torch.stack([synth_song(s, 3.0, sr)["mixture"] for s in song_seeds("train")[:training_songs]])
+    out, noise = one_step_with_noise(model, train, seed=1)
+    gain = ((out * noise).sum() / noise.pow(2).sum()).item()
+    noise = decoding_noise(0, decoded.shape)(0)                  # what `decoded` (noise seed 0) started from
+    quiet = magnitude(truth) < magnitude(truth).median()
+    rms = lambda rep: round(magnitude(rep)[quiet].pow(2).mean().sqrt().item(), 4)
+    audio = fe.decode_audio(decoded - gain * noise, songs.shape[-1])
+    skip = c.sigma_data ** 2 / ((c.sigma_max - c.sigma_min) ** 2 + c.sigma_data ** 2) * c.sigma_max
+    return dict(gain=round(gain, 4), skip_gain=round(skip, 4), quiet_half_rms=dict(
+                    truth=rms(truth), decoded=rms(decoded), noise_component=rms(gain * noise)),
+                without_it=dict(mel=round(mel_distance(audio, songs, sr).mean().item(), 3),
+                                mr_stft=round(mr_stft_distance(audio, songs).mean().item(), 3)))
+
+
 def diagnose(path: str, songs: torch.Tensor) -> dict:
     model = CAE.load(path).eval()
     fe, length = model.frontend, songs.shape[-1]
@@ -132,6 +165,7 @@ def diagnose(path: str, songs: torch.Tensor) -> dict:
     crop = TrainConfig.crop_frames                              # the training crop's frames
     out["denoising_by_sigma"] = denoising_by_sigma(model, truth[..., :crop], z[..., :crop // model.config.time_downsampling])
     out["loudness_correction"] = loudness_correction(model, songs, fe.decode_audio(decoded, length))
+    out["noise_in_decode"] = noise_in_decode(model, songs, truth, decoded)
     return out
 
 
