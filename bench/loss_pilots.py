@@ -37,6 +37,13 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   bf16 instead of turning float32 at each `h + skip(x)` (fewer casts, and the first GroupNorm of each block runs in
   bf16, where CPU GroupNorm is far faster). A speed change: run it beside the same recipe without it to compare time
   and quality. Not a lincae option: this script wraps `lincae.model.ResBlock.forward`.
+* `--encoder-magnitude`: the encoder's first convolution takes a third channel, the magnitude of each bin of the
+  compressed representation, beside its real and imaginary parts. The latent has to carry the spectral envelope, and
+  from real and imaginary parts alone the encoder must first learn a magnitude (a nonlinearity convolutions learn
+  slowly). Not a lincae option: this script swaps `lincae.model.Encoder`'s input convolution for the run.
+* `--grad-clip C`: `TrainConfig.grad_clip`, the global gradient norm clipped to (lincae's 1.0). A step's gradient norm
+  is 20–1000 in these runs, so at 1.0 every step is clipped and RAdam sees unit-norm gradients; a large C lets the
+  steps with large gradients (the lowest noise levels, whose weight 1/Δσ is largest) weigh more in its moments.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -125,6 +132,18 @@ def residual_stream_in_bf16():
     ResBlock.forward = cast_first
 
 
+def encoder_sees_magnitude():
+    "Give lincae's Encoder a third input channel: the magnitude of each bin of the (compressed) representation."
+    from lincae.model import Encoder
+    init, forward = Encoder.__init__, Encoder.forward
+    def init_with_magnitude(self, c):
+        init(self, c)
+        self.conv_in = torch.nn.Conv2d(3, self.conv_in.out_channels, 3, padding=1)
+    def forward_with_magnitude(self, rep):
+        return forward(self, torch.cat([rep, torch.hypot(rep[:, :1], rep[:, 1:])], 1))
+    Encoder.__init__, Encoder.forward = init_with_magnitude, forward_with_magnitude
+
+
 def optimizer_with_beta2(optimizer_class, beta2: float):
     "A stand-in for the trainer's torch.optim.RAdam: `optimizer_class` (Adam or RAdam itself) with betas (0.9, beta2)."
     return functools.partial(optimizer_class, betas=(0.9, beta2))
@@ -157,11 +176,14 @@ if __name__ == "__main__":
                    help="warm-up-stable-decay learning rate, decaying over this last share of the run (default: cosine)")
     p.add_argument("--radam-beta2", type=float, default=None, help="RAdam's β2 (default: torch's 0.999)")
     p.add_argument("--bf16-stream", action="store_true", help="keep the residual stream in bf16 under autocast")
+    p.add_argument("--encoder-magnitude", action="store_true", help="the encoder also sees each bin's magnitude")
+    p.add_argument("--grad-clip", type=float, default=1.0, help="TrainConfig.grad_clip (lincae's 1.0)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = optimizer_with_beta2(torch.optim.Adam, a.beta2)
     if a.radam_beta2 is not None: torch.optim.RAdam = optimizer_with_beta2(torch.optim.RAdam, a.radam_beta2)
     if a.bf16_stream: residual_stream_in_bf16()
+    if a.encoder_magnitude: encoder_sees_magnitude()
     if a.decay_share is not None: lincae.train.learning_rate = warmup_stable_decay(a.decay_share)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
@@ -176,6 +198,6 @@ if __name__ == "__main__":
     run = train(TrainConfig(method=a.method, steps=a.steps, out_dir=a.out, validate_every=100, checkpoint_every=100,
                             magnitude_weight=a.magnitude_weight, lr=a.lr,
                             delta_end_exp=a.delta_end_exp, seed=a.seed, batch_size=a.batch_size,
-                            crop_frames=a.crop_frames, **extra))
+                            crop_frames=a.crop_frames, grad_clip=a.grad_clip, **extra))
     for r in read_log(run):
         if "val_mel" in r: print(json.dumps({k: round(v, 4) for k, v in r.items()}))
