@@ -49,7 +49,9 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
     .venv/bin/python bench/loss_pilots.py --steps 2500 --paper-noise --magnitude-weight 30 --magnitude-fade 500 --out runs/pilot/fade
 
-Prints one JSON line per held-out validation (step, mel, MR-STFT, SI-SDR, training seconds).
+Prints the number of threads it trains on (runs are repeatable to every digit at one thread count, not across
+counts: compare a pilot with a reference run of the same count; bench/README.md), then one JSON line per held-out
+validation (step, mel, MR-STFT, SI-SDR, training seconds).
 """
 import argparse, dataclasses, functools, json
 import torch
@@ -192,6 +194,7 @@ if __name__ == "__main__":
     if a.loss_weighting_power != 1:
         lincae.train.consistency_loss = consistency_loss_reweighted(a.loss_weighting_power)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
+    print(json.dumps({"threads": torch.get_num_threads()}), flush=True)
     extra = dict(noise_distribution="lognormal", model_overrides={"sigma_max": 80.0}) if a.paper_noise else {}
     if a.sigma_max is not None: extra["model_overrides"] = {"sigma_max": a.sigma_max}
     extra["model_overrides"] = {**extra.get("model_overrides", {}), **json.loads(a.model_overrides)}
