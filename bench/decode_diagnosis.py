@@ -51,7 +51,7 @@ import torch
 from lincae.data import song_seeds, synth_song
 from lincae.metrics import mel_distance, mr_stft_distance
 from lincae.consistency import log_magnitude_distance
-from lincae.model import CAE, decoding_noise, karras_sigma
+from lincae.model import CAE, decoding_noise, edm_scalings, karras_sigma
 from lincae.train import TrainConfig
 
 
@@ -65,11 +65,16 @@ def recombine(magnitudes: torch.Tensor, phase_from: torch.Tensor) -> torch.Tenso
     return torch.stack([z.real, z.imag], 1)
 
 
+def starting_noise(model: CAE, z: torch.Tensor, seed: int) -> torch.Tensor:
+    "The unit noise a one-step decode of the latents `z` with noise `seed` starts from (`decoding_noise`)."
+    c = model.config
+    return decoding_noise(seed, (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling))(0)
+
+
 def decode_with_scaled_noise(model: CAE, z: torch.Tensor, seed: int, scale: float) -> torch.Tensor:
     "One-step decode whose starting noise (of `seed`) is multiplied by `scale`."
-    c = model.config
-    noise = decoding_noise(seed, (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling))
-    return model.decode_rep(z, steps=1, noise=lambda k: noise(k) * scale)
+    noise = starting_noise(model, z, seed)
+    return model.decode_rep(z, steps=1, noise=lambda k: noise * scale)
 
 
 @torch.no_grad()
@@ -110,25 +115,19 @@ def loudness_correction(model: CAE, songs: torch.Tensor, decoded: torch.Tensor, 
 
 
 @torch.no_grad()
-def one_step_with_noise(model: CAE, audio: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "The one-step decoded representation of `audio` and the unit starting noise (`decoding_noise(seed)`) it began from."
-    c, z = model.config, model.encode(audio)
-    noise = decoding_noise(seed, (z.shape[0], 2, c.bins, z.shape[-1] * c.time_downsampling))(0)
-    return model.decode_rep(z, steps=1, noise=lambda k: noise), noise
-
-
 def noise_in_decode(model: CAE, songs: torch.Tensor, truth: torch.Tensor, decoded: torch.Tensor,
                     training_songs: int = 12) -> dict:
     "How much of the starting noise the one-step decode carries, and the scores without it (see the docstring)."
     c, fe, sr = model.config, model.frontend, model.config.sample_rate
     train = torch.stack([synth_song(s, 3.0, sr)["mixture"] for s in song_seeds("train")[:training_songs]])
-    out, noise = one_step_with_noise(model, train, seed=1)
+    z_train = model.encode(train)
+    out, noise = decode_with_scaled_noise(model, z_train, 1, 1.0), starting_noise(model, z_train, 1)
     gain = ((out * noise).sum() / noise.pow(2).sum()).item()
     noise = decoding_noise(0, decoded.shape)(0)                  # what `decoded` (noise seed 0) started from
     quiet = magnitude(truth) < magnitude(truth).median()
     rms = lambda rep: round(magnitude(rep)[quiet].pow(2).mean().sqrt().item(), 4)
     audio = fe.decode_audio(decoded - gain * noise, songs.shape[-1])
-    skip = c.sigma_data ** 2 / ((c.sigma_max - c.sigma_min) ** 2 + c.sigma_data ** 2) * c.sigma_max
+    skip = edm_scalings(torch.tensor(c.sigma_max), c.sigma_min, c.sigma_data)[0].item() * c.sigma_max
     return dict(gain=round(gain, 4), skip_gain=round(skip, 4), quiet_half_rms=dict(
                     truth=rms(truth), decoded=rms(decoded), noise_component=rms(gain * noise)),
                 without_it=dict(mel=round(mel_distance(audio, songs, sr).mean().item(), 3),
