@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from .audio import Frontend
 
 # %% auto #0
-__all__ = ['PRESETS', 'LEGACY_CONFIG_FIELDS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT', 'CAEConfig', 'stored_config', 'group_norm',
-           'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up', 'level_channels', 'Encoder', 'LatentUpsampler',
-           'sinusoidal_embedding', 'mlp', 'edm_scalings', 'UNet', 'CAE', 'check_audio_batch', 'make_generator',
-           'check_steps', 'karras_sigma', 'block_seed', 'positional_noise', 'decoding_noise', 'count_parameters',
-           'parameter_table', 'CheckpointError', 'save_checkpoint', 'read_checkpoint']
+__all__ = ['PRESETS', 'LEGACY_CONFIG_FIELDS', 'ADDED_CONFIG_FIELDS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT', 'CAEConfig',
+           'stored_config', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up', 'fold_bins',
+           'unfold_bins', 'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp', 'edm_scalings',
+           'UNet', 'CAE', 'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma', 'block_seed',
+           'positional_noise', 'decoding_noise', 'count_parameters', 'parameter_table', 'CheckpointError',
+           'save_checkpoint', 'read_checkpoint']
 
 # %% ../nbs/02_model.ipynb #c005
 @dataclass
@@ -32,6 +33,7 @@ class CAEConfig:
     multipliers: tuple = (1, 2, 4, 4, 4)
     attention: tuple = (0, 0, 1, 1, 1)   # attention over frequency, per level
     freq_only: tuple = (True, False, False, False)
+    freq_fold: int = 1             # adjacent bins folded into channels at the input and output (1: none, the paper's)
     unet_blocks: int = 2           # residual blocks per level in the denoising U-Net
     encoder_blocks: int = 1        # ... in the encoder and the latent upsampler
     bottleneck_channels: int = 512
@@ -60,7 +62,7 @@ class CAEConfig:
     @property
     def time_downsampling(self): return 2 ** sum(not f for f in self.freq_only)
     @property
-    def freq_downsampling(self): return math.prod(4 if f else 2 for f in self.freq_only)
+    def freq_downsampling(self): return self.freq_fold * math.prod(4 if f else 2 for f in self.freq_only)
     @property
     def latent_hop(self): return self.hop * self.time_downsampling   # audio samples per latent frame
     @property
@@ -93,10 +95,11 @@ def preset(cls: CAEConfig, name: str, **overrides) -> CAEConfig:
 
 # %% ../nbs/02_model.ipynb #9402c55e
 LEGACY_CONFIG_FIELDS = ("segment_frames",)      # stored by lincae before the crop length moved to TrainConfig
+ADDED_CONFIG_FIELDS = {"freq_fold": 1}          # fields added later, at the value the networks before them had
 
 def stored_config(d: dict) -> dict:
-    "A stored model configuration `d` without the fields older lincae kept in it (see `LEGACY_CONFIG_FIELDS`)."
-    return {k: v for k, v in d.items() if k not in LEGACY_CONFIG_FIELDS}
+    "Stored model configuration `d` in today's fields: `LEGACY_CONFIG_FIELDS` dropped, `ADDED_CONFIG_FIELDS` filled in."
+    return {**ADDED_CONFIG_FIELDS, **{k: v for k, v in d.items() if k not in LEGACY_CONFIG_FIELDS}}
 
 # %% ../nbs/02_model.ipynb #c010
 def group_norm(channels: int) -> nn.GroupNorm: return nn.GroupNorm(min(channels // 4, 32), channels)
@@ -164,6 +167,15 @@ class Up(nn.Module):
         self.conv = nn.Conv2d(cin, cout, (5, 1) if freq_only else 3, padding=(2, 0) if freq_only else 1)
     def forward(self, x): return self.conv(F.interpolate(x, scale_factor=self.factor, mode="nearest"))
 
+# %% ../nbs/02_model.ipynb #c5a247c8
+def fold_bins(x: torch.Tensor, k: int) -> torch.Tensor:
+    "`[B, C, F, T]` → `[B, C·k, F/k, T]`: each run of `k` adjacent frequency bins becomes `k` channels."
+    return x if k == 1 else x.unflatten(2, (x.shape[2] // k, k)).transpose(2, 3).flatten(1, 2)
+
+def unfold_bins(x: torch.Tensor, k: int) -> torch.Tensor:
+    "The inverse of `fold_bins`: `[B, C·k, F/k, T]` → `[B, C, F, T]`."
+    return x if k == 1 else x.unflatten(1, (x.shape[1] // k, k)).transpose(2, 3).flatten(2, 3)
+
 # %% ../nbs/02_model.ipynb #c018
 def level_channels(c: CAEConfig) -> list[int]: return [c.base_channels * m for m in c.multipliers]
 
@@ -172,8 +184,9 @@ class Encoder(nn.Module):
     def __init__(self, c: CAEConfig):
         super().__init__()
         ch = level_channels(c)
-        self.conv_in = nn.Conv2d(2, ch[0], 3, padding=1)
-        self.freq_gain = nn.Parameter(torch.ones(1, 1, c.bins, 1))
+        self.fold = c.freq_fold
+        self.conv_in = nn.Conv2d(2 * self.fold, ch[0], 3, padding=1)
+        self.freq_gain = nn.Parameter(torch.ones(1, 1, c.bins // self.fold, 1))
         layers, cin = [], ch[0]
         for i, cout in enumerate(ch):
             for _ in range(c.encoder_blocks):
@@ -187,7 +200,7 @@ class Encoder(nn.Module):
         self.norm_out, self.conv_out = group_norm(width), nn.Conv1d(width, c.latent_channels, 1)
 
     def forward(self, rep):
-        x = self.levels(self.conv_in(rep) * self.freq_gain)
+        x = self.levels(self.conv_in(fold_bins(rep, self.fold)) * self.freq_gain)
         x = self.norm_2d(x).flatten(1, 2)                        # [B, C·F, T]: channel-major fold
         x = self.bottleneck(self.conv_1d(x))
         return torch.tanh(self.conv_out(F.silu(self.norm_out(x))))
@@ -248,8 +261,9 @@ class UNet(nn.Module):
         super().__init__()
         self.c, ch, cond = c, level_channels(c), c.cond_channels
         self.emb = mlp(cond)
-        self.scale_in, self.scale_out = mlp(cond, c.bins), mlp(cond, c.bins)
-        self.conv_in = nn.Conv2d(2, ch[0], 3, padding=1)
+        folded_bins = c.bins // c.freq_fold
+        self.scale_in, self.scale_out = mlp(cond, folded_bins), mlp(cond, folded_bins)
+        self.conv_in = nn.Conv2d(2 * c.freq_fold, ch[0], 3, padding=1)
         blk = lambda i: ResBlock(ch[i], ch[i], cond, bool(c.attention[i]), c.heads)
         self.down_inject = nn.ModuleList([nn.ModuleList([nn.Conv2d(ch[i], ch[i], 1) for _ in range(c.unet_blocks)])
                                           for i in range(c.levels)])
@@ -263,7 +277,7 @@ class UNet(nn.Module):
         self.ups = nn.ModuleList([Up(ch[i], ch[i - 1], c.freq_only[i - 1]) for i in up_levels[:-1]])
         self.inject_out = nn.Conv2d(ch[0], ch[0], 1)
         self.norm_out = group_norm(ch[0])
-        self.conv_out = zero_(nn.Conv2d(ch[0], 2, 3, padding=1))
+        self.conv_out = zero_(nn.Conv2d(ch[0], 2 * c.freq_fold, 3, padding=1))
 
     def forward(self, x_noisy, sigma, maps):
         c = self.c
@@ -271,7 +285,7 @@ class UNet(nn.Module):
         e = sinusoidal_embedding(sigma.log() / 4, c.cond_channels)
         emb, s_in, s_out = self.emb(e), self.scale_in(e)[:, None, :, None], self.scale_out(e)[:, None, :, None]
         c_skip, c_out, c_in = edm_scalings(sigma, c.sigma_min, c.sigma_data)
-        x = self.conv_in(c_in * x_noisy) * (1 + s_in)
+        x = self.conv_in(fold_bins(c_in * x_noisy, c.freq_fold)) * (1 + s_in)
         skips = []
         for i in range(c.levels):
             for inject, block in zip(self.down_inject[i], self.down_blocks[i]):
@@ -282,7 +296,7 @@ class UNet(nn.Module):
                 x = block((x + skips.pop() + inject(maps[i])) / math.sqrt(3), emb)
             if j < c.levels - 1: x = self.ups[j](x)
         x = (x + self.inject_out(maps[0])) / math.sqrt(2)
-        x = self.conv_out(F.silu(self.norm_out(x)) * (1 + s_out))
+        x = unfold_bins(self.conv_out(F.silu(self.norm_out(x)) * (1 + s_out)), c.freq_fold)
         return c_skip * x_noisy + c_out * x
 
 # %% ../nbs/02_model.ipynb #c027

@@ -311,10 +311,13 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
 def start_from_checkpoint(model: CAE, ema: torch.nn.Module, path) -> None:
     "Load the EMA weights of checkpoint `path` into `model` and `ema` (fine-tuning); errors name the file."
     payload = read_checkpoint(path)
-    said = network_difference(payload.get("model_config") or {}, model.config, now="this run:")
+    stored = stored_config(payload.get("model_config") or {})
+    said = network_difference(stored, model.config, now="this run:")
     if said:
+        as_list, built = lambda v: list(v) if isinstance(v, (tuple, list)) else v, asdict(model.config)
+        theirs = {k: v for k, v in stored.items() if k != "name" and as_list(v) != as_list(built.get(k))}
         raise CheckpointError(f"{path}: a checkpoint of another network ({said}); init_from needs the network this "
-                              "run builds (--model, --model-overrides)")
+                              f"run builds: --model-overrides '{json.dumps(theirs)}' builds the checkpoint's")
     weights = payload.get("ema") or payload.get("model")
     if weights is None: raise CheckpointError(f"{path}: holds no weights")
     model.load_state_dict(weights); ema.load_state_dict(weights)
