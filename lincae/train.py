@@ -27,10 +27,10 @@ from .figures import plot_training
 __all__ = ['METHODS', 'PRESET_DEFAULTS', 'PRECISIONS', 'OPERATIONAL_FIELDS', 'VALIDATION_SCORES', 'TrainConfig', 'learning_rate',
            'update_ema', 'make_dataset', 'get_batch', 'step_generator', 'batches', 'validation_audio', 'validate',
            'training_batch', 'training_loss', 'checkpoint_payload', 'CheckpointWriteError', 'RunFolderError',
-           'write_checkpoints', 'latest_checkpoint', 'resume_hint', 'append_log', 'network_difference',
-           'check_same_run', 'start_from_checkpoint', 'remove_stale_temporaries', 'setup_processes',
-           'average_gradients', 'check_ranks_agree', 'train', 'read_log', 'plot_log', 'save_plot', 'parse_args',
-           'last_line', 'main', 'export_model']
+           'write_checkpoints', 'latest_checkpoint', 'resume_hint', 'append_log', 'differing_network_fields',
+           'network_difference', 'check_same_run', 'start_from_checkpoint', 'remove_stale_temporaries',
+           'setup_processes', 'average_gradients', 'check_ranks_agree', 'train', 'read_log', 'plot_log', 'save_plot',
+           'parse_args', 'last_line', 'main', 'export_model']
 
 # %% ../nbs/03_train.ipynb #c006
 METHODS = {
@@ -280,11 +280,16 @@ def append_log(log, record: dict, run: Path):
                              f"the last good checkpoint is {resume_hint(run)}") from e
 
 # %% ../nbs/03_train.ipynb #8b30a6ca
-def network_difference(stored: dict, model_config: CAEConfig, now: str = "now") -> str:
-    "The fields where a checkpoint's stored network `stored` differs from `model_config`, in words ('' when none)."
+def differing_network_fields(stored: dict, model_config: CAEConfig) -> list[str]:
+    "The fields where a checkpoint's stored network `stored` differs from `model_config`."
     was, built = stored_config(stored), asdict(model_config)     # the network as built, however it was spelled
-    keys = [*built, *(k for k in was if k not in built)]
-    return ", ".join(f"{k}={was.get(k)!r} ({now} {built.get(k)!r})" for k in keys if was.get(k) != built.get(k))
+    return [k for k in [*built, *(k for k in was if k not in built)] if was.get(k) != built.get(k)]
+
+def network_difference(stored: dict, model_config: CAEConfig, now: str = "now") -> str:
+    "`differing_network_fields` in words ('' when none)."
+    was, built = stored_config(stored), asdict(model_config)
+    return ", ".join(f"{k}={was.get(k)!r} ({now} {built.get(k)!r})"
+                     for k in differing_network_fields(stored, model_config))
 
 def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: Path):
     """Refuse to resume a checkpoint trained with other settings (method, steps, lr, …) or another network: continuing
@@ -311,11 +316,11 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
 def start_from_checkpoint(model: CAE, ema: torch.nn.Module, path) -> None:
     "Load the EMA weights of checkpoint `path` into `model` and `ema` (fine-tuning); errors name the file."
     payload = read_checkpoint(path)
-    stored = stored_config(payload.get("model_config") or {})
+    stored = payload.get("model_config") or {}
     said = network_difference(stored, model.config, now="this run:")
     if said:
-        as_list, built = lambda v: list(v) if isinstance(v, (tuple, list)) else v, asdict(model.config)
-        theirs = {k: v for k, v in stored.items() if k != "name" and as_list(v) != as_list(built.get(k))}
+        theirs = {k: stored_config(stored)[k] for k in differing_network_fields(stored, model.config)
+                  if k in asdict(model.config) and k != "name"}
         raise CheckpointError(f"{path}: a checkpoint of another network ({said}); init_from needs the network this "
                               f"run builds: --model-overrides '{json.dumps(theirs)}' builds the checkpoint's")
     weights = payload.get("ema") or payload.get("model")
