@@ -20,9 +20,10 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   of 256/64 and 1024/256, not the network's own 512/128) between the waveforms of the student's output and the clean
   target: unlike the magnitude term it sees phase, through the overlap of frames. Not a lincae option: this script
   wraps the trainer's loss for the run.
-* `--magnitude-eps E`: the magnitude term's floor inside the logarithm (lincae's 1e-3, on the compressed
-  representation): a larger floor hides the quiet bins from the term, so it weighs the loud ones, which the one-step
-  decodes make too quiet. Not a lincae option: this script swaps the trainer's `log_magnitude_distance` for the run.
+* `--magnitude-floor E` (also spelled `--magnitude-eps`): `TrainConfig.magnitude_floor`, the magnitude term's floor
+  inside the logarithm, on the compressed representation. A larger floor hides the quiet bins from the term, so it
+  weighs the loud ones, which the one-step decodes make too quiet; a smaller one asks quiet bins and silence to be
+  quiet. Default: lincae's 1e-3.
 * `--loss-weighting-power P`: the consistency loss's weight per item, λ = 1/(σ_i − σ_{i−Δ}) in the paper (it
   makes the smallest noise levels weigh the most), replaced by λ^P, then scaled so that each batch's weights have the
   paper's mean: the same total weight, moved towards the high noise levels (P < 1: P = 0 is uniform, 0.5 is √λ) or
@@ -44,6 +45,11 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
 * `--grad-clip C`: `TrainConfig.grad_clip`, the global gradient norm clipped to (lincae's 1.0). A step's gradient norm
   is 20–1000 in these runs, so at 1.0 every step is clipped and RAdam sees unit-norm gradients; a large C lets the
   steps with large gradients (the lowest noise levels, whose weight 1/Δσ is largest) weigh more in its moments.
+* `--adaptive-norm`: every residual block of the U-Net takes the noise level as a scale and a shift of its second
+  GroupNorm's output (ADM's adaptive GroupNorm) instead of as a bias added after its first convolution. Not a lincae
+  option: this script swaps `lincae.model.ResBlock`'s noise projection and forward for the run.
+* `--frequency-coordinates`: the first convolutions of the encoder and the U-Net also read each bin's position on
+  the frequency axis (−1 … 1), which convolutions alone cannot see (CoordConv). Not a lincae option either.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -55,6 +61,7 @@ validation (step, mel, MR-STFT, SI-SDR, training seconds).
 """
 import argparse, dataclasses, functools, json
 import torch
+import torch.nn.functional as F
 import lincae.consistency, lincae.train
 from lincae.consistency import sample_noise_index
 from lincae.metrics import STFTResolution, mr_stft_distance
@@ -146,6 +153,46 @@ def encoder_sees_magnitude():
     Encoder.__init__, Encoder.forward = init_with_magnitude, forward_with_magnitude
 
 
+def adaptive_group_norm():
+    ("Condition lincae's ResBlock on the noise level by a scale and a shift of its second GroupNorm (ADM's "
+     "adaptive GroupNorm) instead of a bias added after its first convolution. Zero-initialised: every block starts "
+     "as before.")
+    from lincae.model import ResBlock, zero_
+    init = ResBlock.__init__
+    def init_scale_shift(self, cin, cout, cond=None, *args, **kw):
+        init(self, cin, cout, cond, *args, **kw)
+        if self.emb is not None: self.emb = zero_(torch.nn.Linear(cond, 2 * cout))
+    def forward_scale_shift(self, x, emb=None):
+        h = self.norm2(self.conv1(F.silu(self.norm1(x))))
+        if emb is not None and self.emb is not None:
+            scale, shift = self.emb(emb).unflatten(1, (2, -1)).unbind(1)
+            view = lambda t: t.reshape(*t.shape, *[1] * (h.ndim - 2))
+            h = h * (1 + view(scale)) + view(shift)
+        h = self.conv2(F.silu(h)) + self.skip(x)
+        return self.attn(h) if self.attn is not None else h
+    ResBlock.__init__, ResBlock.forward = init_scale_shift, forward_scale_shift
+
+
+class WithFrequencyCoordinate(torch.nn.Module):
+    "A first convolution that also reads each bin's position on the frequency axis (−1 … 1), as a third channel."
+    def __init__(self, conv: torch.nn.Conv2d):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(conv.in_channels + 1, conv.out_channels, 3, padding=1)
+    def forward(self, x):
+        ramp = torch.linspace(-1, 1, x.shape[2], device=x.device, dtype=x.dtype)
+        return self.conv(torch.cat([x, ramp[:, None].expand(x.shape[0], 1, -1, x.shape[3])], 1))
+
+
+def frequency_coordinates():
+    "Give the first convolutions of lincae's Encoder and UNet each bin's frequency position (CoordConv)."
+    from lincae.model import Encoder, UNet
+    for cls in (Encoder, UNet):
+        def init_with_coordinate(self, c, init=cls.__init__):
+            init(self, c)
+            self.conv_in = WithFrequencyCoordinate(self.conv_in)
+        cls.__init__ = init_with_coordinate
+
+
 def optimizer_with_beta2(optimizer_class, beta2: float):
     "A stand-in for the trainer's torch.optim.RAdam: `optimizer_class` (Adam or RAdam itself) with betas (0.9, beta2)."
     return functools.partial(optimizer_class, betas=(0.9, beta2))
@@ -170,8 +217,8 @@ if __name__ == "__main__":
     p.add_argument("--beta2", type=float, default=0.999, help="Adam's β2 (with --optimizer adam)")
     p.add_argument("--spectral-weight", type=float, default=0.0,
                    help="weight of a multi-resolution spectral distance of the student's waveform (not a lincae option)")
-    p.add_argument("--magnitude-eps", type=float, default=None,
-                   help="the magnitude term's floor in the logarithm (None: lincae's 1e-3; not a lincae option)")
+    p.add_argument("--magnitude-floor", "--magnitude-eps", type=float, default=1e-3,
+                   help="TrainConfig.magnitude_floor: the floor in the term's logarithm (lincae's 1e-3)")
     p.add_argument("--loss-weighting-power", type=float, default=1.0,
                    help="the consistency loss's weight per item: λ^P, mean-matched (1: the paper's; not a lincae option)")
     p.add_argument("--decay-share", type=float, default=None,
@@ -179,6 +226,10 @@ if __name__ == "__main__":
     p.add_argument("--radam-beta2", type=float, default=None, help="RAdam's β2 (default: torch's 0.999)")
     p.add_argument("--bf16-stream", action="store_true", help="keep the residual stream in bf16 under autocast")
     p.add_argument("--encoder-magnitude", action="store_true", help="the encoder also sees each bin's magnitude")
+    p.add_argument("--adaptive-norm", action="store_true",
+                   help="noise level as a scale and shift of each block's second GroupNorm (not a lincae option)")
+    p.add_argument("--frequency-coordinates", action="store_true",
+                   help="the first convolutions also read each bin's frequency position (not a lincae option)")
     p.add_argument("--grad-clip", type=float, default=1.0, help="TrainConfig.grad_clip (lincae's 1.0)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
@@ -186,11 +237,11 @@ if __name__ == "__main__":
     if a.radam_beta2 is not None: torch.optim.RAdam = optimizer_with_beta2(torch.optim.RAdam, a.radam_beta2)
     if a.bf16_stream: residual_stream_in_bf16()
     if a.encoder_magnitude: encoder_sees_magnitude()
+    if a.adaptive_norm: adaptive_group_norm()
+    if a.frequency_coordinates: frequency_coordinates()
     if a.decay_share is not None: lincae.train.learning_rate = warmup_stable_decay(a.decay_share)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
-    if a.magnitude_eps is not None:
-        lincae.train.log_magnitude_distance = functools.partial(lincae.train.log_magnitude_distance, eps=a.magnitude_eps)
     if a.loss_weighting_power != 1:
         lincae.train.consistency_loss = consistency_loss_reweighted(a.loss_weighting_power)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
@@ -201,6 +252,7 @@ if __name__ == "__main__":
     run = train(TrainConfig(method=a.method, steps=a.steps, out_dir=a.out, validate_every=100, checkpoint_every=100,
                             magnitude_weight=a.magnitude_weight, lr=a.lr,
                             delta_end_exp=a.delta_end_exp, seed=a.seed, batch_size=a.batch_size,
-                            crop_frames=a.crop_frames, grad_clip=a.grad_clip, **extra))
+                            crop_frames=a.crop_frames, grad_clip=a.grad_clip, magnitude_floor=a.magnitude_floor,
+                            **extra))
     for r in read_log(run):
         if "val_mel" in r: print(json.dumps({k: round(v, 4) for k, v in r.items()}))

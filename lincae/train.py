@@ -54,7 +54,8 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     "lr": ((int, float, type(None)), lambda v: v is None or 0 < v < math.inf, "None or a number > 0"),
     "lr_min": ((int, float), lambda v: 0 <= v < math.inf, "a number ≥ 0"),
     "magnitude_weight": ((int, float, type(None)), lambda v: v is None or 0 <= v < math.inf, "None or a number ≥ 0"),
-    **{k: ((int, float), lambda v: 0 < v < math.inf, "a number > 0") for k in ("grad_clip", "song_seconds")},
+    **{k: ((int, float), lambda v: 0 < v < math.inf, "a number > 0")
+       for k in ("grad_clip", "song_seconds", "magnitude_floor")},
     "ema_decay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "sampled_share": ((int, float), lambda v: 0 <= v <= 1, "a number in [0, 1]"),
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
@@ -90,6 +91,7 @@ class TrainConfig:
     noise_distribution: str | None = None   # None: PRESET_DEFAULTS; "lognormal" (the paper's) or "uniform"
     magnitude_weight: float | None = None   # × log_magnitude_distance (02a) added to the loss; None: PRESET_DEFAULTS;
                                             # 0: the published loss
+    magnitude_floor: float = 1e-3    # the floor inside the term's logarithms (10⁻⁴ was no better: bench/README.md)
     gains: bool | None = None        # None: as the method says
     mixtures: bool | None = None
     anneal: bool | None = None
@@ -219,7 +221,7 @@ def training_loss(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, 
     delta = delta_schedule(step, cfg.steps, start_exp=cfg.delta_start_exp, end_exp=cfg.delta_end_exp)
     loss, info = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution)
     if not cfg.magnitude_weight: return loss
-    return loss + cfg.magnitude_weight * log_magnitude_distance(info["student"], batch.target)
+    return loss + cfg.magnitude_weight * log_magnitude_distance(info["student"], batch.target, cfg.magnitude_floor)
 
 # %% ../nbs/03_train.ipynb #c016
 def checkpoint_payload(model, ema, opt, scaler, step: int, cfg: TrainConfig) -> dict:
@@ -297,6 +299,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     old, new, net = dict(saved.get("train_config") or {}), asdict(cfg), saved.get("model_config")
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
+    if old: old.setdefault("magnitude_floor", 1e-3)     # ... and before its floor was a setting, with 1e-3 (the default)
     if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
     if old: old.setdefault("init_from", None)           # ... and before fine-tuning, from scratch
     if old: old.setdefault("soundfonts", None)          # ... and before a choice of soundfonts, with pretty_midi's
