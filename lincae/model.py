@@ -184,9 +184,9 @@ class Encoder(nn.Module):
     def __init__(self, c: CAEConfig):
         super().__init__()
         ch = level_channels(c)
-        self.fold = c.freq_fold
-        self.conv_in = nn.Conv2d(2 * self.fold, ch[0], 3, padding=1)
-        self.freq_gain = nn.Parameter(torch.ones(1, 1, c.bins // self.fold, 1))
+        self.c = c
+        self.conv_in = nn.Conv2d(2 * c.freq_fold, ch[0], 3, padding=1)
+        self.freq_gain = nn.Parameter(torch.ones(1, 1, c.bins // c.freq_fold, 1))
         layers, cin = [], ch[0]
         for i, cout in enumerate(ch):
             for _ in range(c.encoder_blocks):
@@ -200,7 +200,7 @@ class Encoder(nn.Module):
         self.norm_out, self.conv_out = group_norm(width), nn.Conv1d(width, c.latent_channels, 1)
 
     def forward(self, rep):
-        x = self.levels(self.conv_in(fold_bins(rep, self.fold)) * self.freq_gain)
+        x = self.levels(self.conv_in(fold_bins(rep, self.c.freq_fold)) * self.freq_gain)
         x = self.norm_2d(x).flatten(1, 2)                        # [B, C·F, T]: channel-major fold
         x = self.bottleneck(self.conv_1d(x))
         return torch.tanh(self.conv_out(F.silu(self.norm_out(x))))
