@@ -51,7 +51,10 @@ def read_latents(path) -> dict:
     path = Path(path)
     if not path.is_file(): raise LatentFileError(f"{path}: no such latent file")
     try: payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e: raise LatentFileError(f"{path}: unreadable latent file ({type(e).__name__})") from e
+    except Exception as e:
+        try: hint = f"; it is {sf.info(str(path)).format} audio: `lincae encode` it first"
+        except Exception: hint = ""
+        raise LatentFileError(f"{path}: unreadable latent file ({type(e).__name__}){hint}") from e
     if not isinstance(payload, dict) or payload.get("format") != LATENT_FORMAT:
         what = "a lincae checkpoint" if isinstance(payload, dict) and "model" in payload else "a lincae latent file"
         raise LatentFileError(f"{path}: not a lincae latent file (made by `lincae encode`)"
