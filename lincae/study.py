@@ -13,7 +13,7 @@ from .train import TrainConfig, read_log
 from .evaluate import write_text_atomic
 
 # %% auto #0
-__all__ = ['PAPER_NOISE', 'UNIFORM_10', 'VARIANTS', 'variant_config', 'train_command', 'run_variants', 'training_seconds',
+__all__ = ['PAPER_NOISE', 'UNIFORM_10', 'VARIANTS', 'variant_config', 'train_command', 'training_seconds', 'run_variants',
            'collect', 'write_json', 'merge_studies', 'at_time', 'study_table', 'plot_study']
 
 # %% ../nbs/03a_study.ipynb #9d06f587
@@ -49,6 +49,16 @@ def train_command(cfg: TrainConfig) -> list[str]:
         args += ["--" + f.name.replace("_", "-"), json.dumps(value) if isinstance(value, dict) else str(value)]
     return [sys.executable, "-c", "from lincae.train import main; main()", *args]
 
+# %% ../nbs/03a_study.ipynb #67a966a1
+def training_seconds(run) -> float:
+    "Training time logged so far by the run in folder `run` (0 when it has not logged yet)."
+    path = Path(run) / "log.jsonl"
+    if not path.exists(): return 0.0
+    for line in reversed(path.read_text().splitlines()):
+        try: return json.loads(line).get("train_seconds", 0.0)
+        except json.JSONDecodeError: continue          # a line still being written
+    return 0.0
+
 # %% ../nbs/03a_study.ipynb #644e72db
 def run_variants(configs: dict, parallel: int = 2, seconds: float = 0) -> dict:
     """Train every `TrainConfig` of `configs` (name → config), `parallel` at a time with one thread each; a run that
@@ -68,16 +78,6 @@ def run_variants(configs: dict, parallel: int = 2, seconds: float = 0) -> dict:
             if seconds and proc.poll() is None and training_seconds(cfg.out_dir) >= seconds: proc.terminate()
             if proc.poll() is not None: status[name] = proc.returncode; log.close(); del running[name]
     return status
-
-# %% ../nbs/03a_study.ipynb #67a966a1
-def training_seconds(run) -> float:
-    "Training time logged so far by the run in folder `run` (0 when it has not logged yet)."
-    path = Path(run) / "log.jsonl"
-    if not path.exists(): return 0.0
-    for line in reversed(path.read_text().splitlines()):
-        try: return json.loads(line).get("train_seconds", 0.0)
-        except json.JSONDecodeError: continue          # a line still being written
-    return 0.0
 
 # %% ../nbs/03a_study.ipynb #2d066f3b
 def collect(configs: dict, command: str = "") -> dict:
