@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #c002
 from __future__ import annotations
-import math
+import math, numbers
 from dataclasses import dataclass, asdict, field, fields, replace
 import torch
 from fastcore.basics import patch
@@ -13,12 +13,30 @@ import torch.nn.functional as F
 from .audio import Frontend
 
 # %% auto #0
-__all__ = ['PRESETS', 'LEGACY_CONFIG_FIELDS', 'ADDED_CONFIG_FIELDS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT', 'CAEConfig',
-           'stored_config', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up', 'fold_bins',
-           'unfold_bins', 'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp', 'edm_scalings',
-           'UNet', 'CAE', 'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma', 'block_seed',
-           'positional_noise', 'decoding_noise', 'count_parameters', 'parameter_table', 'CheckpointError',
+__all__ = ['VALUE_KINDS', 'PRESETS', 'LEGACY_CONFIG_FIELDS', 'ADDED_CONFIG_FIELDS', 'NOISE_BLOCK', 'CHECKPOINT_FORMAT',
+           'value_fits', 'CAEConfig', 'stored_config', 'group_norm', 'zero_', 'FreqAttention', 'ResBlock', 'Down', 'Up',
+           'fold_bins', 'unfold_bins', 'level_channels', 'Encoder', 'LatentUpsampler', 'sinusoidal_embedding', 'mlp',
+           'edm_scalings', 'UNet', 'CAE', 'check_audio_batch', 'make_generator', 'check_steps', 'karras_sigma',
+           'block_seed', 'positional_noise', 'decoding_noise', 'count_parameters', 'parameter_table', 'CheckpointError',
            'save_checkpoint', 'read_checkpoint']
+
+# %% ../nbs/02_model.ipynb #1f9ec1dd
+def value_fits(value, default, name: str = "") -> bool:
+    "Whether `value` is of the kind of a `CAEConfig` field whose default is `default` (`name` tells the tuples apart)."
+    whole = lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    if isinstance(default, str): return isinstance(value, str)
+    if isinstance(default, float):
+        return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+    if isinstance(default, int): return whole(value) and value >= 1
+    if name == "multipliers": return all(whole(v) and v >= 1 for v in value)
+    return all(isinstance(v, numbers.Integral) and v in (0, 1) for v in value)     # attention, freq_only: flags
+
+VALUE_KINDS = dict(name="a string", multipliers="whole numbers ≥ 1", attention="flags (0 or 1)",
+                   freq_only="flags (true or false)",
+                   **{k: "a finite number > 0" for k in ("alpha", "beta", "sigma_min", "sigma_max", "sigma_data", "rho")},
+                   **{k: "a whole number ≥ 1" for k in ("sample_rate", "hop", "base_channels", "freq_fold", "unet_blocks",
+                                                        "encoder_blocks", "bottleneck_channels", "bottleneck_blocks",
+                                                        "latent_channels", "cond_channels", "heads")})
 
 # %% ../nbs/02_model.ipynb #c005
 @dataclass
@@ -49,6 +67,11 @@ class CAEConfig:
     def __post_init__(self):
         self.multipliers, self.attention, self.freq_only = map(tuple, (self.multipliers, self.attention,
                                                                        self.freq_only))
+        for f in fields(self):
+            if not value_fits(getattr(self, f.name), f.default, f.name):
+                raise ValueError(f"{self.name}: {f.name} must be {VALUE_KINDS[f.name]}, got {getattr(self, f.name)!r}")
+        if not self.sigma_min < self.sigma_max:
+            raise ValueError(f"{self.name}: sigma_min {self.sigma_min} must be below sigma_max {self.sigma_max}")
         if not (len(self.multipliers) == len(self.attention) == len(self.freq_only) + 1):
             raise ValueError(f"{self.name}: need one multiplier and attention flag per level "
                              "and one freq_only per transition")
@@ -342,9 +365,6 @@ def latent_frames(self: CAE, length: int) -> int:
 # %% ../nbs/02_model.ipynb #8850ad77
 @patch(as_prop=True)
 def device(self: CAE) -> torch.device: return next(self.parameters()).device
-
-# %% ../nbs/02_model.ipynb #c031
-import numbers
 
 # %% ../nbs/02_model.ipynb #4841cb17
 def make_generator(seed=None) -> torch.Generator | None:

@@ -62,6 +62,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     **{k: ((bool,), lambda v: True, "true or false") for k in ("resume", "compile")},
     "init_from": ((str, type(None)), lambda v: v != "", "None or a checkpoint path"),
     "soundfonts": ((str, type(None)), lambda v: v != "", "None or .sf2 paths separated by commas"),
+    "model_overrides": ((dict,), lambda v: True, "a dict of CAEConfig fields (on the command line a JSON object)"),
 }
 
 # %% ../nbs/03_train.ipynb #2c4288a1
@@ -480,6 +481,9 @@ def _none_or(kind):
     parse.__name__ = kind.__name__         # argparse names it in its message: "invalid int value: '2.5'"
     return parse
 
+def _json(s: str): return json.loads(s)
+_json.__name__ = "JSON"                    # "invalid JSON value: '{bad'"
+
 # %% ../nbs/03_train.ipynb #cfb05d8f
 def parse_args(argv=None) -> TrainConfig:
     "A `TrainConfig` from command-line flags (`--steps 100 --method m2l …`)."
@@ -487,7 +491,7 @@ def parse_args(argv=None) -> TrainConfig:
     kinds = {"int": int, "float": float, "bool": _parse_bool, "str": str}
     for f in fields(TrainConfig):
         if f.name == "model_overrides":
-            p.add_argument("--model-overrides", type=json.loads, default=argparse.SUPPRESS,
+            p.add_argument("--model-overrides", type=_json, default=argparse.SUPPRESS,
                            help="JSON dict of CAEConfig fields")
             continue
         base = str(f.type).split(" ")[0]
