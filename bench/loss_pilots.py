@@ -50,10 +50,10 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   option: this script swaps `lincae.model.ResBlock`'s noise projection and forward for the run.
 * `--frequency-coordinates`: the first convolutions of the encoder and the U-Net also read each bin's position on
   the frequency axis (−1 … 1), which convolutions alone cannot see (CoordConv). Not a lincae option either.
-* `--huber-c-factor F`: the pseudo-Huber constant c = F·√d of the consistency loss (the paper's F = 0.00054, c ≈ 0.1
-  for the tiny representation). The student–teacher distances of `make train`'s batches are 0.4–13 (median 1.4–2.3),
-  far above c, so the loss is the plain distance and every item pushes with the same force whatever its size; a c
-  near the median makes the small distances quadratic (they push less). Not a lincae option.
+* `--huber-c-factor F`: `TrainConfig.huber_c_factor`, the pseudo-Huber constant c = F·√d of the consistency loss
+  (default: lincae's, the paper's F = 0.00054, c ≈ 0.1 for the tiny representation). The student–teacher distances of `make train`'s batches are 0.4–13
+  (median 1.4–2.3), far above 0.1, so the paper's loss is the plain distance and every item pushes with the same force
+  whatever its size; a c near the median (F = 0.01: c ≈ 1.8) makes the small distances quadratic (they push less).
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
@@ -235,8 +235,8 @@ if __name__ == "__main__":
     p.add_argument("--frequency-coordinates", action="store_true",
                    help="the first convolutions also read each bin's frequency position (not a lincae option)")
     p.add_argument("--grad-clip", type=float, default=1.0, help="TrainConfig.grad_clip (lincae's 1.0)")
-    p.add_argument("--huber-c-factor", type=float, default=None,
-                   help="the pseudo-Huber constant c = factor·√d (the paper's 0.00054; not a lincae option)")
+    p.add_argument("--huber-c-factor", type=float, default=0.00054,
+                   help="TrainConfig.huber_c_factor: the pseudo-Huber c = factor·√d (lincae's 0.00054)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = optimizer_with_beta2(torch.optim.Adam, a.beta2)
@@ -248,8 +248,6 @@ if __name__ == "__main__":
     if a.decay_share is not None: lincae.train.learning_rate = warmup_stable_decay(a.decay_share)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
-    if a.huber_c_factor is not None:
-        lincae.consistency.pseudo_huber = functools.partial(lincae.consistency.pseudo_huber, c_factor=a.huber_c_factor)
     if a.loss_weighting_power != 1:
         lincae.train.consistency_loss = consistency_loss_reweighted(a.loss_weighting_power)
     if a.sigma_max_share: lincae.consistency.sample_noise_index = noise_index_with_share(a.sigma_max_share)
@@ -261,6 +259,7 @@ if __name__ == "__main__":
                             magnitude_weight=a.magnitude_weight, lr=a.lr,
                             delta_end_exp=a.delta_end_exp, seed=a.seed, batch_size=a.batch_size,
                             crop_frames=a.crop_frames, grad_clip=a.grad_clip, magnitude_floor=a.magnitude_floor,
+                            huber_c_factor=a.huber_c_factor,
                             **extra))
     for r in read_log(run):
         if "val_mel" in r: print(json.dumps({k: round(v, 4) for k, v in r.items()}))

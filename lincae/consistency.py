@@ -47,9 +47,9 @@ def pseudo_huber(student: torch.Tensor, teacher: torch.Tensor, c_factor: float =
 
 # %% ../nbs/02a_consistency.ipynb #c017
 def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: float, generator=None,
-                     noise_distribution: str = "lognormal"):
-    ("Weighted pseudo-Huber loss between student (index i) and teacher (index i − Δ). "
-     "Returns (loss, info: σ, weight, student output).")
+                     noise_distribution: str = "lognormal", huber_c_factor: float = 0.00054):
+    ("Weighted pseudo-Huber loss (c = `huber_c_factor`·√d, the paper's 0.00054) between student (index i) and teacher "
+     "(index i − Δ). Returns (loss, info: σ, weight, student output).")
     c, b = model.config, target.shape[0]
     idx = sample_noise_index(b, c, generator, distribution=noise_distribution)
     sigma_s, sigma_t = karras_sigma(idx, c), karras_sigma((idx - delta).clamp(min=0), c)
@@ -61,7 +61,7 @@ def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: f
     with torch.no_grad():
         teacher = model.unet(target + sigma_t.view(-1, 1, 1, 1) * noise, sigma_t, maps)
     student = model.unet(target + sigma_s.view(-1, 1, 1, 1) * noise, sigma_s, maps)
-    loss = (weight * pseudo_huber(student.float(), teacher.float())).mean()
+    loss = (weight * pseudo_huber(student.float(), teacher.float(), huber_c_factor)).mean()
     return loss, dict(sigma=sigma_s, weight=weight, student=student)
 
 # %% ../nbs/02a_consistency.ipynb #2d44209a

@@ -55,7 +55,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     "lr_min": ((int, float), lambda v: 0 <= v < math.inf, "a number ≥ 0"),
     "magnitude_weight": ((int, float, type(None)), lambda v: v is None or 0 <= v < math.inf, "None or a number ≥ 0"),
     **{k: ((int, float), lambda v: 0 < v < math.inf, "a number > 0")
-       for k in ("grad_clip", "song_seconds", "magnitude_floor")},
+       for k in ("grad_clip", "song_seconds", "magnitude_floor", "huber_c_factor")},
     "ema_decay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "sampled_share": ((int, float), lambda v: 0 <= v <= 1, "a number in [0, 1]"),
     **{k: ((bool, type(None)), lambda v: True, "true, false or None") for k in ("gains", "mixtures", "anneal")},
@@ -93,6 +93,7 @@ class TrainConfig:
     magnitude_weight: float | None = None   # × log_magnitude_distance (02a) added to the loss; None: PRESET_DEFAULTS;
                                             # 0: the published loss
     magnitude_floor: float = 1e-3    # the floor inside the term's logarithms (10⁻⁴ was no better: bench/README.md)
+    huber_c_factor: float = 0.00054  # pseudo-Huber c = factor·√d in the consistency loss (the paper's; 0.01: bench/README)
     gains: bool | None = None        # None: as the method says
     mixtures: bool | None = None
     anneal: bool | None = None
@@ -220,7 +221,8 @@ def training_loss(model: CAE, audio: torch.Tensor, step: int, cfg: TrainConfig, 
     "Consistency loss of one batch of clean crops `[B, samples]`, plus the weighted magnitude term."
     batch = training_batch(model, audio, step, cfg, gen)
     delta = delta_schedule(step, cfg.steps, start_exp=cfg.delta_start_exp, end_exp=cfg.delta_end_exp)
-    loss, info = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution)
+    loss, info = consistency_loss(model, batch.target, batch.z, delta, gen, noise_distribution=cfg.noise_distribution,
+                                  huber_c_factor=cfg.huber_c_factor)
     if not cfg.magnitude_weight: return loss
     return loss + cfg.magnitude_weight * log_magnitude_distance(info["student"], batch.target, cfg.magnitude_floor)
 
@@ -301,6 +303,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
     if old: old.setdefault("magnitude_floor", 1e-3)     # ... and before its floor was a setting, with 1e-3 (the default)
+    if old: old.setdefault("huber_c_factor", 0.00054)   # ... and before the pseudo-Huber c was one, with the paper's
     if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
     if old: old.setdefault("init_from", None)           # ... and before fine-tuning, from scratch
     if old: old.setdefault("soundfonts", None)          # ... and before a choice of soundfonts, with pretty_midi's
