@@ -92,8 +92,12 @@ def note(message: str, quiet: bool = False):
 
 # %% ../nbs/08a_cli.ipynb #7de08218
 def read_input(path, ae: Autoencoder, quiet: bool = False) -> torch.Tensor:
-    "Audio file `path` as mono float32 at the model's sample rate."
-    audio, rate = load_audio(path)
+    "Audio file `path` as mono float32 at the model's sample rate; a latent file given here says what it is."
+    try: audio, rate = load_audio(path)
+    except AudioError as e:
+        try: read_latents(path)
+        except LatentFileError: raise e from None
+        raise AudioError(f"{path}: it is a lincae latent file, not audio: `lincae decode` it") from None
     if rate != ae.sample_rate:
         note(f"{path}: resampling {rate} Hz to the model's {ae.sample_rate} Hz", quiet)
         audio = AF.resample(audio, rate, ae.sample_rate)
