@@ -69,7 +69,9 @@ import torch.nn.functional as F
 import lincae.consistency, lincae.train
 from lincae.consistency import sample_noise_index
 from lincae.metrics import STFTResolution, mr_stft_distance
+from lincae.audio import Frontend
 from lincae.train import TrainConfig, read_log, train, training_loss
+to_rep, to_wave = Frontend.to_rep, Frontend.to_wave     # as lincae defines them (bins_normalised wraps them)
 
 
 def noise_index_with_share(share: float):
@@ -197,6 +199,35 @@ def frequency_coordinates():
         cls.__init__ = init_with_coordinate
 
 
+def mel_weighted_magnitude(sample_rate: int = 16000):
+    "Weigh the magnitude term's bins by the mel scale's density at their frequency, 1/(700 Hz + f), mean 1."
+    def distance(estimate, target, eps: float = 1e-3):
+        bins = estimate.shape[-2]
+        hz = torch.arange(bins, dtype=torch.float32, device=estimate.device) * sample_rate / (2 * bins)
+        weight = 1 / (700 + hz)
+        magnitude = lambda rep: torch.hypot(rep[:, 0].float(), rep[:, 1].float())
+        gap = ((magnitude(estimate) + eps).log() - (magnitude(target) + eps).log()).abs()
+        return (gap * (weight / weight.mean())[:, None]).mean()
+    lincae.train.log_magnitude_distance = distance
+
+
+def bins_normalised(power: float, songs: int = 24, seconds: float = 4.0):
+    """Scale each bin of the representation by (0.2 / its RMS on training songs)^power (RMS smoothed over 9 bins):
+    the noise then meets every bin at a similar level (power 1) instead of the loud low bins at a far higher SNR than
+    the quiet high ones. A fixed linear map per bin, so encoding and decoding stay linear."""
+    from lincae.audio import Frontend
+    from lincae.data import synth_song
+    from lincae.model import CAE
+    fe = CAE.from_preset("tiny").frontend
+    reps = torch.cat([to_rep(fe, synth_song(i, seconds=seconds, sample_rate=16000)["mixture"][None])
+                      for i in range(songs)])
+    rms = F.avg_pool1d(reps.pow(2).mean((0, 1, 3))[None], 9, 1, 4, count_include_pad=False)[0].sqrt()
+    gain = (0.2 / rms).pow(power)
+    print(json.dumps({"bin_gain": [round(float(g), 3) for g in gain[::32]]}), flush=True)
+    Frontend.to_rep = lambda self, audio: to_rep(self, audio) * gain.to(audio.device)[:, None]
+    Frontend.to_wave = lambda self, rep, clamp=True: to_wave(self, rep / gain.to(rep.device)[:, None], clamp)
+
+
 def optimizer_with_beta2(optimizer_class, beta2: float):
     "A stand-in for the trainer's torch.optim.RAdam: `optimizer_class` (Adam or RAdam itself) with betas (0.9, beta2)."
     return functools.partial(optimizer_class, betas=(0.9, beta2))
@@ -237,6 +268,10 @@ if __name__ == "__main__":
     p.add_argument("--grad-clip", type=float, default=1.0, help="TrainConfig.grad_clip (lincae's 1.0)")
     p.add_argument("--huber-c-factor", type=float, default=0.00054,
                    help="TrainConfig.huber_c_factor: the pseudo-Huber c = factor·√d (lincae's 0.00054)")
+    p.add_argument("--mel-weighted-magnitude", action="store_true",
+                   help="weigh the magnitude term's bins by the mel scale's density (low bins up to 4.5x, high 0.4x)")
+    p.add_argument("--bins-normalised", type=float, default=0.0,
+                   help="scale each bin by (0.2 / its RMS on training songs)^this (0: lincae's representation)")
     p.add_argument("--out", required=True)
     a = p.parse_args()
     if a.optimizer == "adam": torch.optim.RAdam = optimizer_with_beta2(torch.optim.Adam, a.beta2)
@@ -245,6 +280,8 @@ if __name__ == "__main__":
     if a.encoder_magnitude: encoder_sees_magnitude()
     if a.adaptive_norm: adaptive_group_norm()
     if a.frequency_coordinates: frequency_coordinates()
+    if a.mel_weighted_magnitude: mel_weighted_magnitude()
+    if a.bins_normalised: bins_normalised(a.bins_normalised)
     if a.decay_share is not None: lincae.train.learning_rate = warmup_stable_decay(a.decay_share)
     if a.magnitude_fade: lincae.train.training_loss = loss_with_fading_magnitude(a.magnitude_fade)
     if a.spectral_weight: lincae.train.training_loss = loss_with_spectral_term(a.spectral_weight)
