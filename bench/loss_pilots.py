@@ -54,6 +54,13 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
   (default: lincae's, the paper's F = 0.00054, c ≈ 0.1 for the tiny representation). The student–teacher distances of `make train`'s batches are 0.4–13
   (median 1.4–2.3), far above 0.1, so the paper's loss is the plain distance and every item pushes with the same force
   whatever its size; a c near the median (F = 0.01: c ≈ 1.8) makes the small distances quadratic (they push less).
+* `--mel-weighted-magnitude`: the magnitude term weighs each bin by the mel scale's density at its frequency,
+  1/(700 Hz + f), mean 1 (three quarters of the tiny network's bins lie above 2 kHz, where the mel scale spends few
+  bands). Not a lincae option: this script swaps the trainer's `log_magnitude_distance` for the run.
+* `--bins-normalised P`: each bin of the representation times (0.2 / its RMS on 24 training songs)^P on the way in,
+  divided by it on the way out (a fixed linear map per bin: the noise then meets every bin at a similar level, where
+  lincae's single σ_data leaves the loud low bins audible long after the quiet high ones are buried). Not a lincae
+  option: this script wraps `Frontend.to_rep` and `Frontend.to_wave` for the run.
 
     .venv/bin/python bench/loss_pilots.py --steps 400 --magnitude-weight 10 --out runs/pilot/lam10
     .venv/bin/python bench/loss_pilots.py --steps 1000 --paper-noise --magnitude-weight 30 --out runs/pilot/p30
