@@ -51,9 +51,10 @@ schedule, validation on held-out songs every 100 steps, log.jsonl); results in b
 * `--frequency-coordinates`: the first convolutions of the encoder and the U-Net also read each bin's position on
   the frequency axis (−1 … 1), which convolutions alone cannot see (CoordConv). Not a lincae option either.
 * `--huber-c-factor F`: `TrainConfig.huber_c_factor`, the pseudo-Huber constant c = F·√d of the consistency loss
-  (default: lincae's, the paper's F = 0.00054, c ≈ 0.1 for the tiny representation). The student–teacher distances of `make train`'s batches are 0.4–13
-  (median 1.4–2.3), far above 0.1, so the paper's loss is the plain distance and every item pushes with the same force
-  whatever its size; a c near the median (F = 0.01: c ≈ 1.8) makes the small distances quadratic (they push less).
+  (default: lincae's, the paper's F = 0.00054, c ≈ 0.1 for the tiny representation). The student–teacher distances
+  of `make train`'s batches are 0.4–13 (median 1.4–2.3), far above 0.1, so the paper's loss is the plain distance
+  and every item pushes with the same force whatever its size; a c near the median (F = 0.01: c ≈ 1.8) makes the
+  small distances quadratic (they push less).
 * `--mel-weighted-magnitude`: the magnitude term weighs each bin by the mel scale's density at its frequency,
   1/(700 Hz + f), mean 1 (three quarters of the tiny network's bins lie above 2 kHz, where the mel scale spends few
   bands). Not a lincae option: this script swaps the trainer's `log_magnitude_distance` for the run.
@@ -76,9 +77,7 @@ import torch.nn.functional as F
 import lincae.consistency, lincae.train
 from lincae.consistency import sample_noise_index
 from lincae.metrics import STFTResolution, mr_stft_distance
-from lincae.audio import Frontend
 from lincae.train import TrainConfig, read_log, train, training_loss
-to_rep, to_wave = Frontend.to_rep, Frontend.to_wave     # as lincae defines them (bins_normalised wraps them)
 
 
 def noise_index_with_share(share: float):
@@ -206,15 +205,16 @@ def frequency_coordinates():
         cls.__init__ = init_with_coordinate
 
 
-def mel_weighted_magnitude(sample_rate: int = 16000):
-    "Weigh the magnitude term's bins by the mel scale's density at their frequency, 1/(700 Hz + f), mean 1."
+def mel_weighted_magnitude():
+    "Weigh the magnitude term's bins (tiny network) by the mel scale's density at their frequency, 1/(700 Hz + f), mean 1."
+    from lincae.model import CAEConfig
+    net = CAEConfig.preset("tiny")
+    density = 1 / (700 + torch.arange(net.bins) * net.sample_rate / (2 * net.bins))
+    weight = density / density.mean()
     def distance(estimate, target, eps: float = 1e-3):
-        bins = estimate.shape[-2]
-        hz = torch.arange(bins, dtype=torch.float32, device=estimate.device) * sample_rate / (2 * bins)
-        weight = 1 / (700 + hz)
         magnitude = lambda rep: torch.hypot(rep[:, 0].float(), rep[:, 1].float())
         gap = ((magnitude(estimate) + eps).log() - (magnitude(target) + eps).log()).abs()
-        return (gap * (weight / weight.mean())[:, None]).mean()
+        return (gap * weight.to(gap.device)[:, None]).mean()
     lincae.train.log_magnitude_distance = distance
 
 
@@ -224,9 +224,11 @@ def bins_normalised(power: float, songs: int = 24, seconds: float = 4.0):
     the quiet high ones. A fixed linear map per bin, so encoding and decoding stay linear."""
     from lincae.audio import Frontend
     from lincae.data import synth_song
-    from lincae.model import CAE
-    fe = CAE.from_preset("tiny").frontend
-    reps = torch.cat([to_rep(fe, synth_song(i, seconds=seconds, sample_rate=16000)["mixture"][None])
+    from lincae.model import CAEConfig
+    to_rep, to_wave = Frontend.to_rep, Frontend.to_wave          # as lincae defines them
+    net = CAEConfig.preset("tiny")
+    fe = net.frontend()
+    reps = torch.cat([to_rep(fe, synth_song(i, seconds=seconds, sample_rate=net.sample_rate)["mixture"][None])
                       for i in range(songs)])
     rms = F.avg_pool1d(reps.pow(2).mean((0, 1, 3))[None], 9, 1, 4, count_include_pad=False)[0].sqrt()
     gain = (0.2 / rms).pow(power)
@@ -273,7 +275,7 @@ if __name__ == "__main__":
     p.add_argument("--frequency-coordinates", action="store_true",
                    help="the first convolutions also read each bin's frequency position (not a lincae option)")
     p.add_argument("--grad-clip", type=float, default=1.0, help="TrainConfig.grad_clip (lincae's 1.0)")
-    p.add_argument("--huber-c-factor", type=float, default=0.00054,
+    p.add_argument("--huber-c-factor", type=float, default=TrainConfig.huber_c_factor,
                    help="TrainConfig.huber_c_factor: the pseudo-Huber c = factor·√d (lincae's 0.00054)")
     p.add_argument("--mel-weighted-magnitude", action="store_true",
                    help="weigh the magnitude term's bins by the mel scale's density (low bins up to 4.5x, high 0.4x)")

@@ -9,8 +9,8 @@ import torch
 from .model import CAE, CAEConfig, karras_sigma, make_generator
 
 # %% auto #0
-__all__ = ['NOISE_DISTRIBUTIONS', 'noise_index_weights', 'sample_noise_index', 'delta_schedule', 'pseudo_huber',
-           'consistency_loss', 'log_magnitude_distance', 'fit_batch', 'tones']
+__all__ = ['NOISE_DISTRIBUTIONS', 'PAPER_HUBER_C_FACTOR', 'noise_index_weights', 'sample_noise_index', 'delta_schedule',
+           'pseudo_huber', 'consistency_loss', 'log_magnitude_distance', 'fit_batch', 'tones']
 
 # %% ../nbs/02a_consistency.ipynb #c007
 NOISE_DISTRIBUTIONS = ("lognormal", "uniform")
@@ -39,7 +39,9 @@ def delta_schedule(step: int, total: int, base: float = 0.1, start_exp: float = 
     return base ** (start_exp + (end_exp - start_exp) * min(step / total, 1.0))
 
 # %% ../nbs/02a_consistency.ipynb #c014
-def pseudo_huber(student: torch.Tensor, teacher: torch.Tensor, c_factor: float = 0.00054) -> torch.Tensor:
+PAPER_HUBER_C_FACTOR = 0.00054   # c = factor·√d, the Music2Latent / Lin-CAE constant
+
+def pseudo_huber(student: torch.Tensor, teacher: torch.Tensor, c_factor: float = PAPER_HUBER_C_FACTOR) -> torch.Tensor:
     "Pseudo-Huber distance per item of a batch `[B, ...]`."
     d = student[0].numel()
     c = c_factor * math.sqrt(d)
@@ -47,9 +49,9 @@ def pseudo_huber(student: torch.Tensor, teacher: torch.Tensor, c_factor: float =
 
 # %% ../nbs/02a_consistency.ipynb #c017
 def consistency_loss(model: CAE, target: torch.Tensor, z: torch.Tensor, delta: float, generator=None,
-                     noise_distribution: str = "lognormal", huber_c_factor: float = 0.00054):
-    ("Weighted pseudo-Huber loss (c = `huber_c_factor`·√d, the paper's 0.00054) between student (index i) and teacher "
-     "(index i − Δ). Returns (loss, info: σ, weight, student output).")
+                     noise_distribution: str = "lognormal", huber_c_factor: float = PAPER_HUBER_C_FACTOR):
+    ("Weighted pseudo-Huber loss (c = `huber_c_factor`·√d, the paper's by default) between student (index i) "
+     "and teacher (index i − Δ). Returns (loss, info: σ, weight, student output).")
     c, b = model.config, target.shape[0]
     idx = sample_noise_index(b, c, generator, distribution=noise_distribution)
     sigma_s, sigma_t = karras_sigma(idx, c), karras_sigma((idx - delta).clamp(min=0), c)

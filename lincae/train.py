@@ -14,7 +14,8 @@ import torch.distributed as dist
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .model import CAE, CAEConfig, save_checkpoint, read_checkpoint, CheckpointError, stored_config
-from .consistency import consistency_loss, delta_schedule, log_magnitude_distance, NOISE_DISTRIBUTIONS
+from .consistency import (consistency_loss, delta_schedule, log_magnitude_distance, NOISE_DISTRIBUTIONS,
+                                PAPER_HUBER_C_FACTOR)
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds, checked_soundfonts
 from .stems import StemFolderCrops, StemFolderError
@@ -93,7 +94,7 @@ class TrainConfig:
     magnitude_weight: float | None = None   # × log_magnitude_distance (02a) added to the loss; None: PRESET_DEFAULTS;
                                             # 0: the published loss
     magnitude_floor: float = 1e-3    # the floor inside the term's logarithms (10⁻⁴ was no better: bench/README.md)
-    huber_c_factor: float = 0.00054  # pseudo-Huber c = factor·√d in the consistency loss (the paper's; 0.01: bench/README)
+    huber_c_factor: float = PAPER_HUBER_C_FACTOR  # pseudo-Huber c = factor·√d (the paper's; 0.01: bench/README)
     gains: bool | None = None        # None: as the method says
     mixtures: bool | None = None
     anneal: bool | None = None
@@ -303,7 +304,7 @@ def check_same_run(saved: dict, cfg: TrainConfig, model_config: CAEConfig, run: 
     if net and "segment_frames" in net: old.setdefault("crop_frames", net["segment_frames"])  # saved before the move
     if old: old.setdefault("magnitude_weight", 0.0)     # runs from before the magnitude term trained without it
     if old: old.setdefault("magnitude_floor", 1e-3)     # ... and before its floor was a setting, with 1e-3 (the default)
-    if old: old.setdefault("huber_c_factor", 0.00054)   # ... and before the pseudo-Huber c was one, with the paper's
+    if old: old.setdefault("huber_c_factor", PAPER_HUBER_C_FACTOR) # ... before c was a setting: the paper's
     if old: old.setdefault("sampled_share", 0.0)        # ... and before sampled songs, on procedural ones only
     if old: old.setdefault("init_from", None)           # ... and before fine-tuning, from scratch
     if old: old.setdefault("soundfonts", None)          # ... and before a choice of soundfonts, with pretty_midi's
