@@ -206,7 +206,7 @@ def frequency_coordinates():
 
 
 def mel_weighted_magnitude():
-    "Weigh the magnitude term's bins (tiny network) by the mel scale's density at their frequency, 1/(700 Hz + f), mean 1."
+    "Weigh the magnitude term's bins (tiny network) by the mel scale's density, 1/(700 Hz + f), mean 1."
     from lincae.model import CAEConfig
     net = CAEConfig.preset("tiny")
     density = 1 / (700 + torch.arange(net.bins) * net.sample_rate / (2 * net.bins))
