@@ -131,6 +131,9 @@ def plot_training(logs: dict):
         vs = [r["step"] for r in val_recs]
         axes[-1].plot(vs, [r["val_mel"] for r in val_recs], "o-", ms=3, label=f"{label}: mel")
         axes[-1].plot(vs, [r["val_mr_stft"] for r in val_recs], "s--", ms=3, label=f"{label}: MR-STFT")
+        if any("val_sampled_mel" in r for r in val_recs):                    # the run also scored recorded instruments
+            axes[-1].plot(vs, [r.get("val_sampled_mel", np.nan) for r in val_recs], "^:", ms=3,
+                          label=f"{label}: mel, recorded instruments")
     axes[0].set(xlabel="step", ylabel="consistency loss", title="training loss")
     axes[1].set(xlabel="step", ylabel="gradient norm (before clipping)", title="gradient norm")
     if gains: axes[2].set(xlabel="step", ylabel="gain", title="latent gain range", ylim=(-0.1, 3.1))

@@ -19,6 +19,7 @@ from .consistency import (consistency_loss, delta_schedule, log_magnitude_distan
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds, checked_soundfonts
 from .stems import StemFolderCrops, StemFolderError
+from .sampled import sampled_song
 from .audio import AudioError
 from .evaluate import score_reconstruction
 from .runtime import pick_device, autocast_and_scaler, project_root
@@ -63,6 +64,7 @@ _RULES = {   # field -> (kinds it may hold, what else it must satisfy, how to sa
     **{k: ((bool,), lambda v: True, "true or false") for k in ("resume", "compile")},
     "init_from": ((str, type(None)), lambda v: v != "", "None or a checkpoint path"),
     "soundfonts": ((str, type(None)), lambda v: v != "", "None or .sf2 paths separated by commas"),
+    "validation_soundfont": ((str, type(None)), lambda v: v != "", "None or a .sf2 path"),
     "model_overrides": ((dict,), lambda v: True, "a dict of CAEConfig fields (on the command line a JSON object)"),
 }
 
@@ -111,6 +113,7 @@ class TrainConfig:
     log_every: int = 10
     validate_every: int = 100        # steps between held-out decodes scored in log.jsonl (and at the end); 0: never
     validation_songs: int = 6
+    validation_soundfont: str | None = None   # also score those songs played by this .sf2 (01b): val_sampled_* in the log
     checkpoint_every: int = 0        # 0: only at the end
     keep_checkpoints: int = 2
     device: str = "auto"
@@ -136,6 +139,7 @@ class TrainConfig:
             raise ValueError("sampled_share and soundfonts apply to the embedded songs (data=None), "
                              "not to a stem folder")
         checked_soundfonts(self.soundfonts, self.sampled_share)      # a wrong path stops the run before it starts
+        if self.validation_soundfont is not None: checked_soundfonts(self.validation_soundfont, sampled_share=1.0)
         if self.validate_every < 0 or self.validation_songs < 1:
             raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
 
@@ -197,9 +201,12 @@ def batches(dataset, start: int, steps: int, batch_size: int, rank: int = 0, wor
                                            collate_fn=_stack_audio, prefetch_factor=4)
 
 # %% ../nbs/03_train.ipynb #b184e348
-def validation_audio(sample_rate: int, songs: int = 6, seconds: float = 3.0) -> torch.Tensor:
-    "Mixtures `[songs, samples]` of the first `songs` held-out embedded songs: the fixed set every run is scored on."
-    return torch.stack([synth_song(s, seconds, sample_rate)["mixture"] for s in song_seeds("eval")[:songs]])
+def validation_audio(sample_rate: int, songs: int = 6, seconds: float = 3.0, soundfont=None) -> torch.Tensor:
+    ("Mixtures `[songs, samples]` of the first `songs` held-out embedded songs: the fixed set every run is scored on; "
+     "with `soundfont` (a .sf2 path), the same songs played by its recorded instruments (`lincae.sampled`).")
+    play = ((lambda s: sampled_song(s, seconds, sample_rate, soundfont)) if soundfont is not None
+            else (lambda s: synth_song(s, seconds, sample_rate)))
+    return torch.stack([play(s)["mixture"] for s in song_seeds("eval")[:songs]])
 
 # %% ../nbs/03_train.ipynb #fbf3f348
 def validate(model: CAE, audio: torch.Tensor, seed: int = 0) -> dict:
@@ -269,7 +276,7 @@ def latest_checkpoint(run: Path) -> dict | None:
 
 # may change on resume: the weights do not depend on them
 OPERATIONAL_FIELDS = {"out_dir", "resume", "log_every", "validate_every", "validation_songs", "checkpoint_every",
-                      "keep_checkpoints", "device", "data_workers", "compile"}
+                      "keep_checkpoints", "device", "data_workers", "compile", "validation_soundfont"}
 
 # %% ../nbs/03_train.ipynb #a4fdbbfc
 def resume_hint(run: Path) -> str:
@@ -406,6 +413,8 @@ def train(config: TrainConfig) -> Path:
     log = open(run / "log.jsonl", "a") if rank == 0 else None
     val_audio = (validation_audio(model.config.sample_rate, cfg.validation_songs)
                  if rank == 0 and cfg.validate_every else None)
+    val_sampled = (validation_audio(model.config.sample_rate, cfg.validation_songs, soundfont=cfg.validation_soundfont)
+                   if val_audio is not None and cfg.validation_soundfont is not None else None)
     if cfg.compile: model.unet.compile()                 # in place: the state dict keeps its names
     model.train()
     bar = tqdm(range(start, cfg.steps), initial=start, total=cfg.steps, desc=f"{cfg.method}/{cfg.model}",
@@ -437,6 +446,8 @@ def train(config: TrainConfig) -> Path:
         if val_audio is not None and (done % cfg.validate_every == 0 or done == cfg.steps):
             t1 = time.perf_counter()
             scores = validate(ema, val_audio)           # CPU audio: encode moves it, decode returns CPU
+            if val_sampled is not None:
+                scores |= {k.replace("val_", "val_sampled_"): v for k, v in validate(ema, val_sampled).items()}
             record = dict(step=done, train_seconds=train_seconds, **scores, val_seconds=time.perf_counter() - t1)
             append_log(log, record, run); bar.set_postfix(val_mel=f"{scores['val_mel']:.3g}")
         if rank == 0 and (done == cfg.steps or (cfg.checkpoint_every and done % cfg.checkpoint_every == 0)):
