@@ -19,7 +19,7 @@ from .consistency import (consistency_loss, delta_schedule, log_magnitude_distan
 from .linearity import linearity_batch, baseline_batch, gain_range, MIX_WEIGHTS
 from .data import StemCrops, synth_song, song_seeds, checked_soundfonts
 from .stems import StemFolderCrops, StemFolderError
-from .sampled import sampled_song
+from .sampled import sampled_song, check_synthesiser, SoundfontError
 from .audio import AudioError
 from .evaluate import score_reconstruction
 from .runtime import pick_device, autocast_and_scaler, project_root
@@ -139,7 +139,9 @@ class TrainConfig:
             raise ValueError("sampled_share and soundfonts apply to the embedded songs (data=None), "
                              "not to a stem folder")
         checked_soundfonts(self.soundfonts, self.sampled_share)      # a wrong path stops the run before it starts
-        if self.validation_soundfont is not None: checked_soundfonts(self.validation_soundfont, sampled_share=1.0)
+        if self.validation_soundfont is not None:                # one .sf2 file, checked now: errors name it
+            try: check_synthesiser(self.validation_soundfont)
+            except SoundfontError as e: raise ValueError(str(e)) from None
         if self.validate_every < 0 or self.validation_songs < 1:
             raise ValueError("validate_every must be ≥ 0 and validation_songs ≥ 1")
 
