@@ -9,7 +9,7 @@ and `log.jsonl`: the records of JOINED_LOG (a log written by 05a, both stages co
 belong to steps A..B of the joined count, shifted back to this stage's own steps and training seconds. A later stage
 reads only the EMA weights, so it starts exactly where the original one did; resuming a rebuilt stage itself would
 not be exact (its optimizer state is fresh), so this refuses an export whose run did not finish."""
-import argparse, json, sys
+import argparse, copy, json, sys
 from dataclasses import fields
 from pathlib import Path
 import torch
@@ -33,7 +33,7 @@ def rebuild(export: Path, joined_log: Path, out: Path, first: int, last: int) ->
         sys.exit(f"{export}: step {saved['step']} of a {cfg.steps}-step run, log slice {first}..{last}: "
                  "only a finished stage can be rebuilt")
     model = CAE.load(export)
-    ema = CAE.load(export).requires_grad_(False).eval()
+    ema = copy.deepcopy(model).requires_grad_(False).eval()            # as `train` makes its EMA copy
     opt = torch.optim.RAdam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=True)
     records = stage_records([json.loads(line) for line in joined_log.read_text().splitlines()], first, last)
     out.mkdir(parents=True, exist_ok=True)
