@@ -218,8 +218,9 @@ def _load_model(checkpoint_path, device, weights: str, preset: str | None, sampl
     return model, meta
 
 # %% ../nbs/05_evaluate.ipynb #e59ebdef
-def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds: float, batch_size: int, bar) -> dict:
-    "Per-song raw scores: {key: list over songs} (keys are tuples)."
+def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds: float, batch_size: int, bar,
+             linearity_steps: int = 1) -> dict:
+    "Per-song raw scores: {key: list over songs} (keys are tuples); the linearity probes decode in `linearity_steps`."
     raw, sr, K = {}, model.config.sample_rate, stems.shape[1]
     add = lambda key, values: raw.setdefault(key, []).extend(values)
     for start in range(0, stems.shape[0], batch_size):
@@ -227,12 +228,13 @@ def _collect(model, stems: torch.Tensor, seed: int, steps, gains, window_seconds
         for s in steps:
             for k, v in score_reconstruction(model, mix, s, seed).items(): add(("reconstruction", s, k), v)
         bar.update()
-        for k, v in homogeneity(model, mix, gains, 1, seed).items():
+        for k, v in homogeneity(model, mix, gains, linearity_steps, seed).items():
             for a, row in zip(gains, v.tolist()): add(("homogeneity", k, a), row)
         bar.update()
         permuted = _permute_stems(st, seed, start)
         for n in range(1, K + 1):
-            for k, v in additivity(model, permuted[:, :n], 1, seed).items(): add(("additivity", k, n), v.tolist())
+            for k, v in additivity(model, permuted[:, :n], linearity_steps, seed).items():
+                add(("additivity", k, n), v.tolist())
         bar.update()
         for s in steps:
             for k, v in score_composition(model, st, s, seed).items(): add(("composition", s, k), v)
@@ -291,14 +293,17 @@ def _compare(separation: dict, first_step: int) -> dict:
 def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, songs=8, steps=(1, 4),
              gains=PAPER_GAINS, curve_gains=CURVE_GAINS, window_seconds: float = 1.0, batch_size: int = 4,
              split: str = "auto", preset: str | None = None, sample_rate: int | None = None, device: str = "cpu",
-             weights: str = "ema", progress: bool = True, sampled: bool = False, soundfont=None) -> dict:
+             weights: str = "ema", progress: bool = True, sampled: bool = False, soundfont=None,
+             linearity_steps: int = 1) -> dict:
     """Score checkpoint `checkpoint_path` on held-out songs (`data=None`) or a stem folder; a JSON-serialisable dict
     with `meta`, `table1` (reconstruction, linearity), `curves`, `table2` (composition, separation), `beyond`.
     `sampled`: the held-out songs played by recorded instruments (`lincae.sampled`) with `soundfont` (None: the
-    default one)."""
+    default one). The linearity rows decode in `linearity_steps` (1: the paper's one-step decoder)."""
     t0 = time.perf_counter()
     steps = tuple(sorted({int(s) for s in steps}))
     if not steps or steps[0] < 1: raise ValueError(f"steps must be integers ≥ 1, got {steps}")
+    if isinstance(linearity_steps, bool) or not isinstance(linearity_steps, int) or linearity_steps < 1:
+        raise ValueError(f"linearity_steps must be an integer ≥ 1, got {linearity_steps!r}")
     if not seconds > 0: raise ValueError(f"seconds must be > 0, got {seconds}")
     if sampled and data is not None:
         raise ValueError("sampled applies to the embedded songs (data=None), not to a folder")
@@ -311,7 +316,7 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     chunks = math.ceil(len(song_list) / batch_size)
     with tqdm(total=chunks * (3 + len(steps)), desc=f"evaluate {Path(checkpoint_path).name}",
               disable=not progress) as bar:
-        raw = _collect(model, stems, seed, steps, gains_all, window_seconds, batch_size, bar)
+        raw = _collect(model, stems, seed, steps, gains_all, window_seconds, batch_size, bar, linearity_steps)
     out = _aggregate(raw, names, steps, [float(a) for a in gains], [float(a) for a in curve_gains], len(names))
     out["beyond"] = _compare(out["table2"]["separation"], steps[0])
     out["per_song"] = {"songs": [s.name for s in song_list], "stems": names,
@@ -320,7 +325,7 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     played = f"embedded, sampled ({Path(soundfont).name})" if soundfont else "embedded, sampled"
     meta.update(data=(played if sampled else "embedded") if data is None else str(data),
                 songs=len(song_list), seconds=seconds, seed=seed,
-                steps=list(steps), window_seconds=window_seconds, linearity_steps=1,
+                steps=list(steps), window_seconds=window_seconds, linearity_steps=linearity_steps,
                 aggregation="mean over songs; museval SDR: median over windows, then median over songs",
                 elapsed_seconds=time.perf_counter() - t0)
     return _clean({"meta": meta, **out})
@@ -334,7 +339,8 @@ def results_markdown(results: dict) -> str:
     m, t1, t2, b = results["meta"], results["table1"], results["table2"], results["beyond"]
     lines = [f"# Evaluation of `{m['checkpoint']}`", "",
              f"{m['preset']} / {m['method']} at step {m['step']} ({m['weights']} weights), {m['sample_rate']} Hz; "
-             f"data: {m['data']}, {m['songs']} songs × {m['seconds']} s, seed {m['seed']}.", "",
+             f"data: {m['data']}, {m['songs']} songs × {m['seconds']} s, seed {m['seed']}; "
+             f"linearity rows from {m.get('linearity_steps', 1)}-step decodes.", "",
              "## Table 1: reconstruction and linearity", "", "| metric | setting | value |", "|---|---|---|"]
     for s, row in t1["reconstruction"].items():
         lines += [f"| reconstruction {k} | {s} | {_fmt(v)} |" for k, v in row.items()]
@@ -400,6 +406,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="number of songs (default: 8 embedded / all tracks)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", default="1,4", help="decode steps to score, comma-separated")
+    p.add_argument("--linearity-steps", type=positive_int, default=1,
+                   help="decode steps of the homogeneity and additivity rows (default 1, the paper's)")
     p.add_argument("--split", default="auto")
     p.add_argument("--device", default="cpu")
     p.add_argument("--weights", default="ema", choices=("ema", "model"))
@@ -414,7 +422,8 @@ def main(argv=None) -> None:
     try:
         steps = [int(s) for s in a.steps.split(",") if s.strip()]
         results = evaluate(a.ckpt, a.data, a.seconds, a.seed, songs, steps, split=a.split, device=a.device,
-                           weights=a.weights, sampled=a.sampled, soundfont=a.soundfont)
+                           weights=a.weights, sampled=a.sampled, soundfont=a.soundfont,
+                           linearity_steps=a.linearity_steps)
     except (CheckpointError, StemFolderError, SoundfontError, ValueError, OSError) as e:
         raise SystemExit(f"lincae-eval: {e}") from None
     print(results_markdown(results))      # first: a failed write must not throw the finished evaluation away

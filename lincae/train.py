@@ -22,7 +22,7 @@ from .stems import StemFolderCrops, StemFolderError
 from .sampled import sampled_song, check_synthesiser, SoundfontError
 from .audio import AudioError
 from .evaluate import score_reconstruction
-from .runtime import pick_device, autocast_and_scaler, project_root
+from .runtime import pick_device, autocast_and_scaler, precision_of, project_root
 from .figures import plot_training
 
 # %% auto #0
@@ -344,7 +344,6 @@ def start_from_checkpoint(model: CAE, ema: torch.nn.Module, path) -> None:
     if weights is None: raise CheckpointError(f"{path}: holds no weights")
     model.load_state_dict(weights); ema.load_state_dict(weights)
 
-
 # %% ../nbs/03_train.ipynb #477188b0
 def remove_stale_temporaries(run: Path) -> list[Path]:
     "Delete checkpoint temporaries (`.<name>.ckpt.*.tmp`) that a killed write left behind; returns them."
@@ -393,6 +392,7 @@ def train(config: TrainConfig) -> Path:
     ema = copy.deepcopy(model).requires_grad_(False).eval()
     opt = torch.optim.RAdam([p for p in model.parameters() if p.requires_grad], lr=cfg.lr, foreach=True)
     autocast, scaler = autocast_and_scaler(device, cfg.precision)
+    if rank == 0: print(f"{cfg.method}/{cfg.model} on {device}, forward passes in {precision_of(autocast)}")
     start, train_seconds, saved = 0, 0.0, latest_checkpoint(run) if cfg.resume and run.exists() else None
     if saved is not None:
         check_same_run(saved, cfg, model.config, run)
