@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .data import EVAL_SEEDS, STEMS, Song, synth_song
 from .sampled import SoundfontError, sampled_song
 from .stems import StemFolderError, load_split, read_excerpt, scan_stem_folder
-from .model import CAE, CheckpointError, read_checkpoint
+from .model import CAE, CheckpointError, check_steps, read_checkpoint
 from .metrics import (PAPER_GAINS, HOMOGENEITY_ROWS, ADDITIVITY_ROWS, bss_eval_sdr, gain_snr, mel_distance,
                             mr_stft_distance, nanmedian, relative_error, si_sdr, snr)
 
@@ -302,8 +302,7 @@ def evaluate(checkpoint_path, data=None, seconds: float = 3.0, seed: int = 0, so
     t0 = time.perf_counter()
     steps = tuple(sorted({int(s) for s in steps}))
     if not steps or steps[0] < 1: raise ValueError(f"steps must be integers ≥ 1, got {steps}")
-    if isinstance(linearity_steps, bool) or not isinstance(linearity_steps, int) or linearity_steps < 1:
-        raise ValueError(f"linearity_steps must be an integer ≥ 1, got {linearity_steps!r}")
+    check_steps(linearity_steps, "linearity_steps")
     if not seconds > 0: raise ValueError(f"seconds must be > 0, got {seconds}")
     if sampled and data is not None:
         raise ValueError("sampled applies to the embedded songs (data=None), not to a folder")
@@ -340,7 +339,7 @@ def results_markdown(results: dict) -> str:
     lines = [f"# Evaluation of `{m['checkpoint']}`", "",
              f"{m['preset']} / {m['method']} at step {m['step']} ({m['weights']} weights), {m['sample_rate']} Hz; "
              f"data: {m['data']}, {m['songs']} songs × {m['seconds']} s, seed {m['seed']}; "
-             f"linearity rows from {m.get('linearity_steps', 1)}-step decodes.", "",
+             f"linearity rows from {m['linearity_steps']}-step decodes.", "",
              "## Table 1: reconstruction and linearity", "", "| metric | setting | value |", "|---|---|---|"]
     for s, row in t1["reconstruction"].items():
         lines += [f"| reconstruction {k} | {s} | {_fmt(v)} |" for k, v in row.items()]

@@ -375,10 +375,10 @@ def make_generator(seed=None) -> torch.Generator | None:
     return torch.Generator().manual_seed(int(seed))
 
 # %% ../nbs/02_model.ipynb #f19438ab
-def check_steps(steps) -> int:
-    "Decoding steps must be an integer ≥ 1 (a clear error instead of one deep inside torch)."
+def check_steps(steps, name: str = "steps") -> int:
+    "Decoding steps must be an integer ≥ 1 (a clear error naming the setting `name`, not one deep inside torch)."
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer ≥ 1, got {steps!r}")
+        raise ValueError(f"{name} must be an integer ≥ 1, got {steps!r}")
     return steps
 
 # %% ../nbs/02_model.ipynb #392a7d00
