@@ -2,33 +2,28 @@
 issue's six held-out seeds (`issue_songs.py`'s set: 3 s, 16 kHz, 1-step decodes, noise seed 0, EMA weights), played by
 the procedural synthesisers, by pretty_midi's soundfont and by `--soundfont` (e.g. Debian's FluidR3_GM, which no
 shipped model heard). The gap at a gain is the distance there minus the distance at a = 1 (0: the level does not
-matter). `mel`: the volume knob *before* the encoder, what a user does with a quiet recording; `latent_mel`: Dec(a·Enc x)
-against a·x, the knob on the latent (05_evaluate's homogeneity rows, here at the same gains). `lincae.metrics`' mel distance clamps mel magnitudes at 1e-5,
-which flatters quiet input, so a positive gap there understates the loss.
+matter). `mel`: the volume knob *before* the encoder, what a user does with a quiet recording; `latent_mel`:
+Dec(a·Enc x) against a·x, the knob on the latent (05_evaluate's homogeneity rows, here at the same gains).
+`lincae.metrics`' mel distance clamps mel magnitudes at 1e-5, which flatters quiet input, so a positive gap there
+understates the loss.
 
     .venv/bin/python bench/input_level.py data/checkpoints/tiny-*.ckpt \
         --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 --out bench/results/input_level.json
 """
-import argparse, json, os, sys
+import argparse, json, sys
 from pathlib import Path
 import torch
-from lincae.data import synth_song
-from lincae.sampled import sampled_song
 from lincae.model import CAE
-from lincae.evaluate import score_reconstruction
+from lincae.evaluate import score_reconstruction, write_text_atomic
 from lincae.metrics import mel_distance, mr_stft_distance
+from issue_songs import issue_set     # (this folder is on the path when the script runs)
 
 GAINS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.1)
 
-def issue_set(kind: str, soundfont=None) -> torch.Tensor:
-    "The issue's six held-out seeds × 3 s at 16 kHz `[6, T]`: 'synth' (procedural) or 'sampled' (with `soundfont`)."
-    play = (lambda s: synth_song(s, 3.0, 16000)) if kind == "synth" else (lambda s: sampled_song(s, 3.0, 16000, soundfont))
-    return torch.stack([play(10_000 + i)["mixture"] for i in range(6)])
-
 @torch.no_grad()
 def level_scores(model, songs: torch.Tensor, gains=GAINS, steps: int = 1) -> list[dict]:
-    """Per gain a: mean mel / MR-STFT distance to a·x of Dec(Enc(a·x)) (the knob before the encoder) and of Dec(a·Enc x)
-    (the knob on the latent), each with its gap to Dec(Enc x) against x."""
+    """Per gain a: mean mel / MR-STFT distance to a·x of Dec(Enc(a·x)) (the knob before the encoder) and of
+    Dec(a·Enc x) (the knob on the latent), each with its gap to Dec(Enc x) against x."""
     if songs.abs().max() * max(gains) > 1: raise ValueError("a gain would clip the songs: lower the largest gain")
     T, sr = songs.shape[-1], model.config.sample_rate
     z = model.encode(songs)
@@ -38,7 +33,8 @@ def level_scores(model, songs: torch.Tensor, gains=GAINS, steps: int = 1) -> lis
     for a in gains:
         s = score_reconstruction(model, songs * a, steps=steps, seed=0)
         y = model.decode(a * z, T, steps=steps, seed=0).cpu()
-        lat = dict(mel=mel_distance(y, songs * a, sr).mean().item(), mr_stft=mr_stft_distance(y, songs * a).mean().item())
+        lat = dict(mel=mel_distance(y, songs * a, sr).mean().item(),
+                   mr_stft=mr_stft_distance(y, songs * a).mean().item())
         row = dict(gain=a)
         for k in ("mel", "mr_stft"):
             inp = sum(s[k]) / len(s[k])
@@ -63,6 +59,5 @@ if __name__ == "__main__":
                 out.append(dict(checkpoint=path, songs=name, **row))
                 print(json.dumps(out[-1]), flush=True)
     if a.out:
-        tmp = Path(a.out).with_suffix(".tmp")
-        tmp.write_text(json.dumps(dict(command=" ".join(["python", *sys.argv]), gains=GAINS, rows=out), indent=1) + "\n")
-        os.replace(tmp, a.out)
+        record = dict(command=" ".join(["python", *sys.argv]), gains=GAINS, rows=out)
+        write_text_atomic(Path(a.out), json.dumps(record, indent=1) + "\n")

@@ -22,6 +22,11 @@ from lincae.sampled import sampled_song
 from lincae.model import CAE
 from lincae.evaluate import score_reconstruction
 
+def issue_set(kind: str = "synth", soundfont=None) -> torch.Tensor:
+    "The issue's six held-out seeds × 3 s at 16 kHz `[6, T]`: 'synth' (procedural) or 'sampled' (played by `soundfont`)."
+    play = (lambda s: synth_song(s, 3.0, 16000)) if kind == "synth" else (lambda s: sampled_song(s, 3.0, 16000, soundfont))
+    return torch.stack([play(10_000 + i)["mixture"] for i in range(6)])
+
 def references(songs: torch.Tensor) -> dict:
     "The issue's calibration ladder for `songs` [B, T] (16 kHz): distorted copies, by name."
     g = torch.Generator().manual_seed(0)
@@ -51,9 +56,7 @@ if __name__ == "__main__":
     p.add_argument("--soundfont", default=None, help="with --songs sampled: the .sf2 to play them (default: pretty_midi's)")
     a = p.parse_args()
     if a.soundfont and a.songs != "sampled": p.error("--soundfont needs --songs sampled")
-    play = (lambda seed: sampled_song(seed, 3.0, 16000, a.soundfont)) if a.songs == "sampled" else (
-        lambda seed: synth_song(seed, 3.0, 16000))
-    songs = torch.stack([play(10_000 + i)["mixture"] for i in range(6)])
+    songs = issue_set(a.songs, a.soundfont)
     label = a.songs if not a.soundfont else f"sampled ({Path(a.soundfont).name})"
     if a.references:
         for name, audio in references(songs).items():
