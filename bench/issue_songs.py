@@ -22,10 +22,11 @@ from lincae.sampled import sampled_song
 from lincae.model import CAE
 from lincae.evaluate import score_reconstruction
 
-def issue_set(kind: str = "synth", soundfont=None) -> torch.Tensor:
-    "The issue's six held-out seeds × 3 s at 16 kHz `[6, T]`: 'synth' (procedural) or 'sampled' (played by `soundfont`)."
+def issue_set(kind: str = "synth", soundfont=None, part: str = "mixture") -> torch.Tensor:
+    """The issue's six held-out seeds × 3 s at 16 kHz `[6, T]`: 'synth' (procedural) or 'sampled' (played by
+    `soundfont`); `part`: the mixture or one stem."""
     play = (lambda s: synth_song(s, 3.0, 16000)) if kind == "synth" else (lambda s: sampled_song(s, 3.0, 16000, soundfont))
-    return torch.stack([play(10_000 + i)["mixture"] for i in range(6)])
+    return torch.stack([play(10_000 + i)[part] for i in range(6)])
 
 def references(songs: torch.Tensor) -> dict:
     "The issue's calibration ladder for `songs` [B, T] (16 kHz): distorted copies, by name."

@@ -1,0 +1,76 @@
+"""Isolated stems and the decoder's noise floor: each stem of the issue's six held-out seeds (3 s, 16 kHz; played by
+the procedural synthesisers or by `--soundfont`) encoded and decoded alone (1 step, noise seed 0, EMA weights), scored
+like the mixture; then what the decoder gives where the truth is digitally silent. Stems have silences (a singer's
+rests) that mixtures rarely have; a log-spectral score (mel, MR-STFT's log half) sees any hiss there as a large error.
+Per checkpoint: Dec(Enc(0)) and Dec(0) RMS, and per stem the share of 64 ms frames below 1e-4 RMS in the truth, the
+decode's RMS in those frames, the mel distance with the decode zeroed there (what a perfect gate would score), and
+the power of truth and decode in frequency bands (`BANDS_HZ`), where a stem with nothing in a band shows the hiss.
+
+    .venv/bin/python bench/stems_silence.py data/checkpoints/tiny-*.ckpt \
+        --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 --out bench/results/stems_silence.json
+"""
+import argparse, json, sys
+from pathlib import Path
+import torch
+from lincae.data import STEMS
+from lincae.model import CAE
+from lincae.metrics import mel_distance, mr_stft_distance
+from lincae.evaluate import write_text_atomic
+from issue_songs import issue_set     # (this folder is on the path when the script runs)
+
+FRAME = 1024          # 64 ms at 16 kHz
+SILENT_RMS = 1e-4     # a frame of the truth quieter than this is silence
+BANDS_HZ = ((0, 250), (250, 1000), (1000, 2000), (2000, 4000), (4000, 8000))
+
+def rms(x: torch.Tensor) -> float: return x.pow(2).mean().sqrt().item()
+
+@torch.no_grad()
+def silence_floor(model, samples: int) -> dict:
+    "RMS of Dec(Enc(silence)) and of Dec(0): the decoder's own noise floor."
+    z = model.encode(torch.zeros(2, samples))
+    return dict(dec_enc_silence_rms=rms(model.decode(z, samples, steps=1, seed=0)),
+                dec_zero_rms=rms(model.decode(torch.zeros_like(z), samples, steps=1, seed=0)))
+
+def band_levels_db(x: torch.Tensor, sample_rate: int) -> list[float]:
+    "Mean power of `x` [B, T] in each of `BANDS_HZ`, in dB (STFT 1024 / hop 256, Hann)."
+    power = torch.stft(x, 1024, 256, window=torch.hann_window(1024), return_complex=True).abs().pow(2).mean((0, 2))
+    hz = torch.linspace(0, sample_rate / 2, len(power))
+    return [10 * torch.log10(power[(hz >= lo) & (hz < hi)].mean() + 1e-20).item() for lo, hi in BANDS_HZ]
+
+@torch.no_grad()
+def stem_scores(model, x: torch.Tensor) -> dict:
+    "Decode items `x` [B, T] alone; scores, and what the decode holds where the truth is silent."
+    T, sr = x.shape[-1], model.config.sample_rate
+    y = model.decode(model.encode(x), T, steps=1, seed=0)
+    n = T // FRAME * FRAME
+    frames = lambda a: a[..., :n].unfold(-1, FRAME, FRAME).pow(2).mean(-1).sqrt()
+    silent = frames(x) < SILENT_RMS
+    gate = torch.ones_like(x)
+    gate[..., :n] = (~silent).float().repeat_interleave(FRAME, -1)
+    return dict(mel=mel_distance(y, x, sr).mean().item(), mr_stft=mr_stft_distance(y, x).mean().item(),
+                silent_share=silent.float().mean().item(),
+                decode_rms_in_silence=frames(y)[silent].pow(2).mean().sqrt().item() if silent.any() else None,
+                truth_rms_active=frames(x)[~silent].pow(2).mean().sqrt().item(),
+                mel_gated=mel_distance(y * gate, x, sr).mean().item(),
+                truth_band_db=band_levels_db(x, sr), decode_band_db=band_levels_db(y, sr))
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("checkpoints", nargs="+")
+    p.add_argument("--soundfont", default=None, help="play the seeds with this .sf2 (default: the procedural songs)")
+    p.add_argument("--out", default=None, help="also write every row, with this command, to this JSON file")
+    a = p.parse_args()
+    out = []
+    for path in a.checkpoints:
+        model = CAE.load(path)
+        out.append(dict(checkpoint=path, **{k: round(v, 5) for k, v in silence_floor(model, 48_000).items()}))
+        print(json.dumps(out[-1]), flush=True)
+        for stem in ("mixture", *STEMS):
+            x = issue_set("sampled" if a.soundfont else "synth", a.soundfont, stem)
+            row = stem_scores(model, x[x.pow(2).mean(-1).sqrt() > 1e-3])     # stems that play at all
+            r4 = lambda v: [round(u, 1) for u in v] if isinstance(v, list) else v if v is None else round(v, 4)
+            out.append(dict(checkpoint=path, stem=stem, **{k: r4(v) for k, v in row.items()}))
+            print(json.dumps(out[-1]), flush=True)
+    if a.out:
+        record = dict(command=" ".join(["python", *sys.argv]), songs=a.soundfont or "procedural", rows=out)
+        write_text_atomic(Path(a.out), json.dumps(record, indent=1) + "\n")
