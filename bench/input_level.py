@@ -10,13 +10,13 @@ understates the loss.
     .venv/bin/python bench/input_level.py data/checkpoints/tiny-*.ckpt \
         --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 --out bench/results/input_level.json
 """
-import argparse, json, sys
+import argparse, json
 from pathlib import Path
 import torch
 from lincae.model import CAE
-from lincae.evaluate import score_reconstruction, write_text_atomic
+from lincae.evaluate import score_reconstruction
 from lincae.metrics import mel_distance, mr_stft_distance
-from issue_songs import issue_set     # (this folder is on the path when the script runs)
+from issue_songs import issue_set, save_rows     # (this folder is on the path when the script runs)
 
 GAINS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.1)
 
@@ -58,6 +58,4 @@ if __name__ == "__main__":
             for row in level_scores(model, songs):
                 out.append(dict(checkpoint=path, songs=name, **row))
                 print(json.dumps(out[-1]), flush=True)
-    if a.out:
-        record = dict(command=" ".join(["python", *sys.argv]), gains=GAINS, rows=out)
-        write_text_atomic(Path(a.out), json.dumps(record, indent=1) + "\n")
+    if a.out: save_rows(a.out, out, gains=GAINS)

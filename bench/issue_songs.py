@@ -12,7 +12,7 @@ recorded instruments instead (`lincae.sampled.sampled_song`: timbres the embedde
     .venv/bin/python bench/issue_songs.py --songs sampled --references     (the issue's calibration ladder, this set)
     .venv/bin/python bench/issue_songs.py --songs sampled --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 data/checkpoints/tiny-*.ckpt
 """
-import argparse, json
+import argparse, json, sys
 from pathlib import Path
 import torch
 from lincae.metrics import mel_distance, mr_stft_distance, si_sdr
@@ -20,13 +20,18 @@ from lincae.model import CAEConfig
 from lincae.data import synth_song
 from lincae.sampled import sampled_song
 from lincae.model import CAE
-from lincae.evaluate import score_reconstruction
+from lincae.evaluate import score_reconstruction, write_text_atomic
 
 def issue_set(kind: str = "synth", soundfont=None, part: str = "mixture") -> torch.Tensor:
     """The issue's six held-out seeds × 3 s at 16 kHz `[6, T]`: 'synth' (procedural) or 'sampled' (played by
     `soundfont`); `part`: the mixture or one stem."""
     play = (lambda s: synth_song(s, 3.0, 16000)) if kind == "synth" else (lambda s: sampled_song(s, 3.0, 16000, soundfont))
     return torch.stack([play(10_000 + i)[part] for i in range(6)])
+
+def save_rows(path, rows: list, **meta):
+    "Write `rows` with the command that made them (and `meta`) to the JSON file `path`, atomically."
+    record = dict(command=" ".join(["python", *sys.argv]), **meta, rows=rows)
+    write_text_atomic(Path(path), json.dumps(record, indent=1) + "\n")
 
 def references(songs: torch.Tensor) -> dict:
     "The issue's calibration ladder for `songs` [B, T] (16 kHz): distorted copies, by name."

@@ -6,23 +6,26 @@ Per checkpoint: Dec(Enc(0)) and Dec(0) RMS, and per stem the share of 64 ms fram
 decode's RMS in those frames, the mel distance with the decode zeroed there (what a perfect gate would score), and
 the power of truth and decode in frequency bands (`BANDS_HZ`), where a stem with nothing in a band shows the hiss.
 
+    .venv/bin/python bench/stems_silence.py data/checkpoints/tiny-*.ckpt --out bench/results/stems_silence_procedural.json
     .venv/bin/python bench/stems_silence.py data/checkpoints/tiny-*.ckpt \
-        --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 --out bench/results/stems_silence.json
+        --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 --out bench/results/stems_silence_fluidr3.json
 """
-import argparse, json, sys
-from pathlib import Path
+import argparse, json
 import torch
 from lincae.data import STEMS
 from lincae.model import CAE
 from lincae.metrics import mel_distance, mr_stft_distance
-from lincae.evaluate import write_text_atomic
-from issue_songs import issue_set     # (this folder is on the path when the script runs)
+from issue_songs import issue_set, save_rows     # (this folder is on the path when the script runs)
 
 FRAME = 1024          # 64 ms at 16 kHz
 SILENT_RMS = 1e-4     # a frame of the truth quieter than this is silence
 BANDS_HZ = ((0, 250), (250, 1000), (1000, 2000), (2000, 4000), (4000, 8000))
 
 def rms(x: torch.Tensor) -> float: return x.pow(2).mean().sqrt().item()
+
+def rounded(v):
+    "A score to 4 decimals, a list of band levels to 0.1 dB, None as it is."
+    return None if v is None else [round(u, 1) for u in v] if isinstance(v, list) else round(v, 4)
 
 @torch.no_grad()
 def silence_floor(model, samples: int) -> dict:
@@ -68,9 +71,6 @@ if __name__ == "__main__":
         for stem in ("mixture", *STEMS):
             x = issue_set("sampled" if a.soundfont else "synth", a.soundfont, stem)
             row = stem_scores(model, x[x.pow(2).mean(-1).sqrt() > 1e-3])     # stems that play at all
-            r4 = lambda v: [round(u, 1) for u in v] if isinstance(v, list) else v if v is None else round(v, 4)
-            out.append(dict(checkpoint=path, stem=stem, **{k: r4(v) for k, v in row.items()}))
+            out.append(dict(checkpoint=path, stem=stem, **{k: rounded(v) for k, v in row.items()}))
             print(json.dumps(out[-1]), flush=True)
-    if a.out:
-        record = dict(command=" ".join(["python", *sys.argv]), songs=a.soundfont or "procedural", rows=out)
-        write_text_atomic(Path(a.out), json.dumps(record, indent=1) + "\n")
+    if a.out: save_rows(a.out, out, songs=a.soundfont or "procedural")
