@@ -2,18 +2,20 @@
 the procedural synthesisers or by `--soundfont`) encoded and decoded alone (1 step, noise seed 0, EMA weights), scored
 like the mixture; then what the decoder gives where the truth is digitally silent. Stems have silences (a singer's
 rests) that mixtures rarely have; a log-spectral score (mel, MR-STFT's log half) sees any hiss there as a large error.
-Per checkpoint: Dec(Enc(0)) and Dec(0) RMS, and per stem the share of 64 ms frames below 1e-4 RMS in the truth, the
-decode's RMS in those frames, the mel distance with the decode zeroed there (what a perfect gate would score), and
-the power of truth and decode in frequency bands (`BANDS_HZ`), where a stem with nothing in a band shows the hiss.
+Per checkpoint: Dec(Enc(0)) and Dec(0) RMS (and Dec(Enc(0)) with the starting noise scaled), and per stem the share
+of 64 ms frames below 1e-4 RMS in the truth, the decode's RMS in those frames, the mel distance with the decode zeroed
+there (what a perfect gate would score), and the power of truth and decode in frequency bands (`BANDS_HZ`), where a
+stem with nothing in a band shows the hiss.
 
-    .venv/bin/python bench/stems_silence.py data/checkpoints/tiny-*.ckpt --out bench/results/stems_silence_procedural.json
+    .venv/bin/python bench/stems_silence.py data/checkpoints/tiny-*.ckpt \
+        --out bench/results/stems_silence_procedural.json
     .venv/bin/python bench/stems_silence.py data/checkpoints/tiny-*.ckpt \
         --soundfont /usr/share/sounds/sf2/FluidR3_GM.sf2 --out bench/results/stems_silence_fluidr3.json
 """
 import argparse, json
 import torch
 from lincae.data import STEMS
-from lincae.model import CAE
+from lincae.model import CAE, decoding_noise
 from lincae.metrics import mel_distance, mr_stft_distance
 from issue_songs import issue_set, save_rows     # (this folder is on the path when the script runs)
 
@@ -27,12 +29,19 @@ def rounded(v):
     "A score to 4 decimals, a list of band levels to 0.1 dB, None as it is."
     return None if v is None else [round(u, 1) for u in v] if isinstance(v, list) else round(v, 4)
 
+NOISE_SCALES = (1.0, 0.5, 0.0)
+
 @torch.no_grad()
 def silence_floor(model, samples: int) -> dict:
-    "RMS of Dec(Enc(silence)) and of Dec(0): the decoder's own noise floor."
+    """RMS of Dec(Enc(silence)) and of Dec(0): the decoder's own noise floor; and of Dec(Enc(silence)) with the
+    decoder's starting noise scaled by each of `NOISE_SCALES` (how much of the floor is that noise passing through)."""
     z = model.encode(torch.zeros(2, samples))
+    c = model.config
+    noise = decoding_noise(0, (2, 2, c.bins, z.shape[-1] * c.time_downsampling))
+    scaled = {f"dec_enc_silence_rms_noise_{s}": rms(model.frontend.decode_audio(
+                  model.decode_rep(z, 1, noise=lambda k: noise(k) * s), samples)) for s in NOISE_SCALES}
     return dict(dec_enc_silence_rms=rms(model.decode(z, samples, steps=1, seed=0)),
-                dec_zero_rms=rms(model.decode(torch.zeros_like(z), samples, steps=1, seed=0)))
+                dec_zero_rms=rms(model.decode(torch.zeros_like(z), samples, steps=1, seed=0)), **scaled)
 
 def band_levels_db(x: torch.Tensor, sample_rate: int) -> list[float]:
     "Mean power of `x` [B, T] in each of `BANDS_HZ`, in dB (STFT 1024 / hop 256, Hann)."
