@@ -14,32 +14,28 @@ import argparse, json
 from pathlib import Path
 import torch
 from lincae.model import CAE
-from lincae.evaluate import score_reconstruction
-from lincae.metrics import mel_distance, mr_stft_distance
+from lincae.evaluate import homogeneity, score_reconstruction
 from issue_songs import issue_set, save_rows     # (this folder is on the path when the script runs)
 
 GAINS = (0.05, 0.1, 0.25, 0.5, 1.0, 1.1)
 
 @torch.no_grad()
 def level_scores(model, songs: torch.Tensor, gains=GAINS, steps: int = 1) -> list[dict]:
-    """Per gain a: mean mel / MR-STFT distance to a·x of Dec(Enc(a·x)) (the knob before the encoder) and of
-    Dec(a·Enc x) (the knob on the latent), each with its gap to Dec(Enc x) against x."""
+    """Per gain a: mean mel / MR-STFT distance of Dec(Enc(a·x)) to a·x (the knob before the encoder) and its gap to
+    a = 1; beside it the same for Dec(a·Enc x) (the knob on the latent: `lincae.evaluate.homogeneity`'s gaps)."""
+    if 1.0 not in gains: raise ValueError("the gains must include 1.0, the level the gaps are measured from")
     if songs.abs().max() * max(gains) > 1: raise ValueError("a gain would clip the songs: lower the largest gain")
-    T, sr = songs.shape[-1], model.config.sample_rate
-    z = model.encode(songs)
-    unit = score_reconstruction(model, songs, steps=steps, seed=0)
-    unit = {k: sum(unit[k]) / len(unit[k]) for k in ("mel", "mr_stft")}
+    mean = lambda v: sum(v) / len(v)
+    latent = homogeneity(model, songs, gains, steps, seed=0)
+    scaled = [score_reconstruction(model, songs * a, steps=steps, seed=0) for a in gains]
+    unit = scaled[gains.index(1.0)]
     rows = []
-    for a in gains:
-        s = score_reconstruction(model, songs * a, steps=steps, seed=0)
-        y = model.decode(a * z, T, steps=steps, seed=0).cpu()
-        lat = dict(mel=mel_distance(y, songs * a, sr).mean().item(),
-                   mr_stft=mr_stft_distance(y, songs * a).mean().item())
+    for i, (a, s) in enumerate(zip(gains, scaled)):
         row = dict(gain=a)
         for k in ("mel", "mr_stft"):
-            inp = sum(s[k]) / len(s[k])
-            row.update({k: round(inp, 3), f"{k}_gap": round(inp - unit[k], 3),
-                        f"latent_{k}": round(lat[k], 3), f"latent_{k}_gap": round(lat[k] - unit[k], 3)})
+            latent_gap = latent[f"{k}_gap_truth"][i].mean().item()
+            row.update({k: round(mean(s[k]), 3), f"{k}_gap": round(mean(s[k]) - mean(unit[k]), 3),
+                        f"latent_{k}": round(mean(unit[k]) + latent_gap, 3), f"latent_{k}_gap": round(latent_gap, 3)})
         rows.append(row)
     return rows
 

@@ -2,7 +2,7 @@
 the procedural synthesisers or by `--soundfont`) encoded and decoded alone (1 step, noise seed 0, EMA weights), scored
 like the mixture; then what the decoder gives where the truth is digitally silent. Stems have silences (a singer's
 rests) that mixtures rarely have; a log-spectral score (mel, MR-STFT's log half) sees any hiss there as a large error.
-Per checkpoint: Dec(Enc(0)) and Dec(0) RMS (and Dec(Enc(0)) with the starting noise scaled), and per stem the share
+Per checkpoint: Dec(0) RMS and Dec(Enc(0)) RMS with the starting noise as drawn and scaled down, and per stem the share
 of 64 ms frames below 1e-4 RMS in the truth, the decode's RMS in those frames, the mel distance with the decode zeroed
 there (what a perfect gate would score), and the power of truth and decode in frequency bands (`BANDS_HZ`), where a
 stem with nothing in a band shows the hiss.
@@ -33,15 +33,14 @@ NOISE_SCALES = (1.0, 0.5, 0.0)
 
 @torch.no_grad()
 def silence_floor(model, samples: int) -> dict:
-    """RMS of Dec(Enc(silence)) and of Dec(0): the decoder's own noise floor; and of Dec(Enc(silence)) with the
-    decoder's starting noise scaled by each of `NOISE_SCALES` (how much of the floor is that noise passing through)."""
+    """RMS of Dec(0) and of Dec(Enc(silence)), the decoder's own noise floor, the latter with the decoder's starting
+    noise (seed 0, as `decode` draws it) scaled by each of `NOISE_SCALES` (how much of the floor is that noise)."""
     z = model.encode(torch.zeros(2, samples))
     c = model.config
     noise = decoding_noise(0, (2, 2, c.bins, z.shape[-1] * c.time_downsampling))
     scaled = {f"dec_enc_silence_rms_noise_{s}": rms(model.frontend.decode_audio(
                   model.decode_rep(z, 1, noise=lambda k: noise(k) * s), samples)) for s in NOISE_SCALES}
-    return dict(dec_enc_silence_rms=rms(model.decode(z, samples, steps=1, seed=0)),
-                dec_zero_rms=rms(model.decode(torch.zeros_like(z), samples, steps=1, seed=0)), **scaled)
+    return dict(dec_zero_rms=rms(model.decode(torch.zeros_like(z), samples, steps=1, seed=0)), **scaled)
 
 def band_levels_db(x: torch.Tensor, sample_rate: int) -> list[float]:
     "Mean power of `x` [B, T] in each of `BANDS_HZ`, in dB (STFT 1024 / hop 256, Hann)."
@@ -72,13 +71,13 @@ if __name__ == "__main__":
     p.add_argument("--soundfont", default=None, help="play the seeds with this .sf2 (default: the procedural songs)")
     p.add_argument("--out", default=None, help="also write every row, with this command, to this JSON file")
     a = p.parse_args()
+    parts = {part: issue_set("sampled" if a.soundfont else "synth", a.soundfont, part) for part in ("mixture", *STEMS)}
     out = []
     for path in a.checkpoints:
         model = CAE.load(path)
         out.append(dict(checkpoint=path, **{k: round(v, 5) for k, v in silence_floor(model, 48_000).items()}))
         print(json.dumps(out[-1]), flush=True)
-        for stem in ("mixture", *STEMS):
-            x = issue_set("sampled" if a.soundfont else "synth", a.soundfont, stem)
+        for stem, x in parts.items():
             row = stem_scores(model, x[x.pow(2).mean(-1).sqrt() > 1e-3])     # stems that play at all
             out.append(dict(checkpoint=path, stem=stem, **{k: rounded(v) for k, v in row.items()}))
             print(json.dumps(out[-1]), flush=True)

@@ -45,7 +45,8 @@ def autocast_and_scaler(device: torch.device, precision: str):
         return torch.autocast("cuda", torch.float16), torch.amp.GradScaler("cuda")
     if device.type == "cpu" and precision == "bf16" and not cpu_has_fast_bf16():
         warnings.warn("precision 'bf16' on a CPU without bf16 matrix instructions (AMX / AVX512-BF16) is emulated and "
-                      "far slower than fp32 (a tiny training step: 68 s against 3.2 s on an AVX2 CPU); 'auto' picks fp32")
+                      "far slower than fp32 (a tiny training step: 68 s against 3.2 s on an AVX2 CPU); "
+                      "'auto' picks fp32")
     if device.type == "cpu" and (precision == "bf16" or cpu_has_fast_bf16()):
         return torch.autocast("cpu", torch.bfloat16), None
     return nullcontext(), None
